@@ -1,0 +1,59 @@
+# The index of the course's tasks. Start with `make setup`, then `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+# Set PY to an existing interpreter (e.g. PY=python3 on a GPU machine with torch preinstalled)
+# to skip the virtual environment.
+PY     ?= $(VENV)/bin/python
+JOBS   ?= 2
+SUBMISSIONS ?=
+# Offline CIFAR-10 for notebook 07: an explicit COURSE_CIFAR10_DIR wins; otherwise use the shared sample
+# beside the project when there is one (CI and the course's build machines).
+COURSE_CIFAR10_DIR ?= $(wildcard $(abspath ../shared/data/cifar10-sample))
+export COURSE_CIFAR10_DIR
+OUT    ?= grades
+
+.PHONY: help setup lab run test test-fast test-gpu notebooks outputs bench grade clean
+
+help:            ## list the tasks
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
+
+setup:           ## create .venv, install pinned requirements and the helpers package, register the kernel
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt
+	$(VENV)/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(VENV)/bin/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (PyTorch course)" >/dev/null
+	@echo "Setup done. Next: make test  (or make lab to open the notebooks)"
+
+lab:             ## open JupyterLab on the student notebooks
+	$(VENV)/bin/jupyter lab notebooks/
+
+run:             ## execute the whole course headless (FORM=notebooks for student copies, SMOKE=1 for quick parameters)
+	$(PY) -m helpers.execute --form $(or $(FORM),solutions) $(if $(SMOKE),--smoke)
+
+test:            ## the full test suite: every notebook in both forms, nbval, helpers, checkers, grader
+	OMP_NUM_THREADS=1 $(PY) -m pytest -n $(JOBS) --dist loadgroup -q
+
+test-fast:       ## unit tests only (no notebook execution)
+	$(PY) -m pytest -q -m "not notebook"
+
+test-gpu:        ## the notebook tests with device=cuda (needs an NVIDIA GPU; see README)
+	@$(PY) -c "import torch, sys; ok = torch.cuda.is_available(); print('GPU:', torch.cuda.get_device_name(0) if ok else 'none'); sys.exit(0 if ok else 'make test-gpu needs a CUDA GPU: torch.cuda.is_available() is False on this machine (torch ' + torch.__version__ + '). Run make test for the CPU suite.')"
+	COURSE_TEST_DEVICE=cuda $(PY) -m pytest -q -m notebook -p no:nbval -k "not outputs"
+
+notebooks:       ## regenerate the student notebooks from solutions/
+	$(PY) -m helpers.generate
+
+outputs:         ## re-execute solutions/ on CPU and commit-ready their outputs, then regenerate notebooks/
+	COURSE_DEVICE=cpu $(PY) -m helpers.execute --write-back
+	$(PY) -m helpers.generate
+
+bench:           ## print speed and accuracy figures (CIFAR-10 training, grader throughput)
+	$(PY) -m helpers.bench
+
+grade:           ## grade submissions: make grade SUBMISSIONS=dir [OUT=grades]
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=path/to/submissions [OUT=grades]"; exit 2; }
+	$(PY) -m helpers.grade "$(SUBMISSIONS)" --out "$(OUT)" -j $(JOBS)
+
+clean:           ## remove build outputs and caches (keeps .venv and data/)
+	rm -rf build .pytest_cache
+	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +

@@ -1,0 +1,239 @@
+"""Execute course notebooks headless with papermill and judge the run.
+
+Usage: ``python -m helpers.execute [--form solutions|notebooks] [--smoke] [-p NAME VALUE] [NOTEBOOK ...]``
+prints a table: notebook, status, seconds.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+RAISES = "raises-exception"
+PAPERMILL_TAGS = {"injected-parameters", "papermill-error-cell-tag"}
+CHECK_LINE = re.compile(r"^(✅|❌|⏳) (\w+): (correct|incorrect|not attempted)", re.M)
+
+
+class ParameterError(ValueError):
+    """A parameter that the notebook's parameters cell does not declare, or of the wrong type."""
+
+
+def parameters_cell(nb: nbformat.NotebookNode) -> tuple[int, nbformat.NotebookNode]:
+    """Return (index, cell) of the cell tagged 'parameters'."""
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", []):
+            return i, cell
+    raise ParameterError("the notebook has no code cell tagged 'parameters'")
+
+
+def declared_parameters(nb: nbformat.NotebookNode) -> dict[str, Any]:
+    """Return the names and literal default values assigned in the parameters cell."""
+    _, cell = parameters_cell(nb)
+    params = {}
+    for node in ast.parse(cell.source).body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for t in targets:
+                if isinstance(t, ast.Name):
+                    params[t.id] = ast.literal_eval(node.value)
+    return params
+
+
+def validate_parameters(nb: nbformat.NotebookNode, params: dict[str, Any], name: str = "notebook") -> None:
+    """Raise ParameterError unless every param is declared in the parameters cell with a compatible type."""
+    declared = declared_parameters(nb)
+    for key, value in params.items():
+        if key not in declared:
+            raise ParameterError(f"{name} has no parameter {key!r}; its parameters cell declares: "
+                                 f"{', '.join(declared) or 'nothing'}")
+        default = declared[key]
+        numeric = isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool)
+        if default is not None and value is not None and type(value) is not type(default) and not numeric:
+            raise ParameterError(f"{name}: parameter {key!r} should be a {type(default).__name__} "
+                                 f"like its default {default!r}, got {type(value).__name__} {value!r}")
+
+
+def smoke_parameters(nb: nbformat.NotebookNode) -> dict[str, Any]:
+    """Return the parameters the test suite runs this notebook with (metadata course.smoke_parameters)."""
+    return dict(nb.metadata.get("course", {}).get("smoke_parameters", {}))
+
+
+@dataclass
+class CellError:
+    """An error output of one executed cell."""
+
+    index: int
+    cell_id: str
+    ename: str
+    evalue: str
+    tagged: bool
+    source: str
+
+    def __str__(self) -> str:
+        first = next((l for l in self.source.splitlines() if l.strip()), "")[:80]
+        tag = " (tagged raises-exception)" if self.tagged else ""
+        return f"cell {self.index} (id {self.cell_id}){tag}: {self.ename}: {self.evalue}\n    > {first}"
+
+
+@dataclass
+class Run:
+    """What happened when one notebook was executed."""
+
+    name: str
+    seconds: float
+    errors: list[CellError] = field(default_factory=list)
+    untriggered: list[int] = field(default_factory=list)
+    checks: dict[str, str] = field(default_factory=dict)
+    failure: str = ""
+    nb: nbformat.NotebookNode | None = None
+
+    def problems(self, student: bool) -> list[str]:
+        """List what is wrong with this run for a solution (student=False) or a student copy."""
+        out = [self.failure] if self.failure else []
+        for err in self.errors:
+            if not err.tagged and not (student and err.ename == "NotImplementedError"):
+                out.append(f"unexpected error in {err}")
+        out += [f"cell {i} is tagged raises-exception but raised nothing" for i in self.untriggered]
+        want = "not attempted" if student else "correct"
+        out += [f"check {n} reported {s!r}, expected {want!r}" for n, s in self.checks.items() if s != want]
+        return out
+
+
+def analyse(nb: nbformat.NotebookNode, name: str, seconds: float) -> Run:
+    """Collect errors, tagged cells that did not raise, and check results from an executed notebook."""
+    run = Run(name, seconds, nb=nb)
+    authored = [c for c in nb.cells if not PAPERMILL_TAGS & set(c.metadata.get("tags", []))]
+    for i, cell in enumerate(authored):  # numbered as in the source notebook
+        if cell.cell_type != "code":
+            continue
+        tagged = RAISES in cell.metadata.get("tags", [])
+        errs = [o for o in cell.get("outputs", []) if o.output_type == "error"]
+        for o in errs:
+            run.errors.append(CellError(i, cell.get("id", "?"), o.ename, o.evalue, tagged, cell.source))
+        if tagged and not errs and cell.get("execution_count") is not None:
+            run.untriggered.append(i)
+        for o in cell.get("outputs", []):
+            text = o.get("text", "") if o.output_type == "stream" else o.get("data", {}).get("text/plain", "")
+            for _, ex_name, status in CHECK_LINE.findall("".join(text)):
+                run.checks[ex_name] = status
+    return run
+
+
+def execute(path: Path, out_path: Path, params: dict[str, Any], *, timeout: int = 600,
+            kernel_name: str = "python3") -> Run:
+    """Run a notebook with papermill (errors allowed so every cell runs) and analyse the result."""
+    import papermill as pm
+
+    nb = nbformat.read(path, as_version=4)
+    validate_parameters(nb, params, path.name)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    start, failure = time.perf_counter(), ""
+    try:
+        pm.execute_notebook(str(path), str(out_path), parameters=params, kernel_name=kernel_name,
+                            cwd=str(path.parent), progress_bar=False, allow_errors=True,
+                            execution_timeout=timeout, log_output=False)
+    except pm.PapermillExecutionError:
+        pass  # judged below from the output notebook, where raises-exception cells are allowed
+    except Exception as err:  # the kernel died, a cell timed out, the notebook is not valid JSON ...
+        failure = f"{type(err).__name__}: {err}"
+    seconds = time.perf_counter() - start
+    if not out_path.exists():
+        return Run(path.name, seconds, failure=failure or "papermill wrote no output notebook")
+    run = analyse(nbformat.read(out_path, as_version=4), path.name, seconds)
+    run.failure = failure
+    return run
+
+
+def sanitize(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Drop papermill's added cells and timing metadata so committed outputs are deterministic."""
+    nb.cells = [c for c in nb.cells if not PAPERMILL_TAGS & set(c.metadata.get("tags", []))]
+    nb.metadata.pop("papermill", None)
+    for cell in nb.cells:
+        for key in ("papermill", "execution"):
+            cell.metadata.pop(key, None)
+        if cell.metadata.get("tags") == []:
+            del cell.metadata["tags"]
+    return nb
+
+
+def write_back(path: Path, run: Run) -> None:
+    """Replace a solution notebook with its executed, sanitized version (only after a clean run)."""
+    text = nbformat.writes(sanitize(run.nb)) + "\n"
+    tmp = path.with_suffix(".ipynb.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Execute the course and print a table of notebook, status and seconds."""
+    parser = argparse.ArgumentParser(description="Execute course notebooks headless with papermill.")
+    parser.add_argument("notebooks", nargs="*", help="notebook names or paths (default: all)")
+    parser.add_argument("--form", choices=["solutions", "notebooks"], default="solutions")
+    parser.add_argument("--smoke", action="store_true", help="use each notebook's smoke parameters")
+    parser.add_argument("-p", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                        help="set a parameter (value parsed as a Python literal), for every notebook")
+    parser.add_argument("--write-back", action="store_true",
+                        help="replace each solution with its executed outputs when the run is clean (make outputs)")
+    parser.add_argument("--out", default=str(ROOT / "build" / "run"))
+    args = parser.parse_args(argv)
+    extra = {}
+    for key, raw in args.p:
+        try:
+            extra[key] = ast.literal_eval(raw)
+        except (ValueError, SyntaxError):
+            extra[key] = raw
+    folder = ROOT / args.form
+    paths = [Path(p) if Path(p).exists() else folder / Path(p).with_suffix(".ipynb").name
+             for p in args.notebooks] or sorted(folder.glob("*.ipynb"))
+    rows, failed = [], 0
+    for path in paths:
+        if not path.exists():
+            rows.append((path.name, "missing", 0.0, [f"{path} does not exist"]))
+            failed += 1
+            continue
+        try:
+            nb = nbformat.read(path, as_version=4)
+        except Exception as err:  # not JSON, not a notebook, unreadable
+            rows.append((path.name, "unreadable", 0.0, [f"{path} is not a readable notebook: {err}"]))
+            failed += 1
+            continue
+        params = {**(smoke_parameters(nb) if args.smoke else {}), **extra}
+        try:
+            run = execute(path, Path(args.out) / args.form / path.name, params)
+        except ParameterError as err:
+            rows.append((path.name, "bad parameter", 0.0, [str(err)]))
+            failed += 1
+            continue
+        problems = run.problems(student=args.form == "notebooks")
+        failed += bool(problems)
+        if args.write_back and not problems and args.form == "solutions" and not args.smoke and not extra:
+            write_back(path, run)
+        rows.append((path.name, "FAILED" if problems else "ok", run.seconds, problems))
+        print(f"  {path.name}: {'FAILED' if problems else 'ok'} ({run.seconds:.1f} s)", file=sys.stderr)
+    width = max([len(r[0]) for r in rows] + [8])
+    print(f"\n{'notebook':<{width}}  {'status':<13}  seconds")
+    for name, status, secs, _ in rows:
+        print(f"{name:<{width}}  {status:<13}  {secs:7.1f}")
+    print(f"{'total':<{width}}  {f'{len(rows) - failed}/{len(rows)} ok':<13}  {sum(r[2] for r in rows):7.1f}")
+    for name, _, _, problems in rows:
+        for p in problems:
+            print(f"\n{name}: {p}")
+    print(f"\nExecuted notebooks are in {args.out}/{args.form}/")
+    if args.write_back:
+        print("Outputs written back to solutions/ for the notebooks marked ok." if not (args.smoke or extra)
+              else "Not written back: outputs are committed from default parameters only.")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    sys.exit(main())
