@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import nbformat
-import papermill
+from papermill.parameterize import parameterize_notebook
 import pytest
 
 from helpers.execute import execute, smoke_parameters, validate_parameters
@@ -69,7 +69,10 @@ def test_committed_outputs_reproduce(name):
     params = parameters_for(nb)
     validate_parameters(nb, params, name)
     if params:
-        nb = papermill.parameterize_notebook(nb, params)
+        nb.metadata.setdefault("papermill", {})  # parameterize_notebook expects papermill's metadata
+        for cell in nb.cells:
+            cell.metadata.setdefault("tags", [])
+        nb = parameterize_notebook(nb, params)
     copy = BUILD / "nbval" / f"{name}.ipynb"
     copy.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, copy)
