@@ -38,7 +38,7 @@ test-fast:       ## unit tests only (no notebook execution)
 
 test-gpu:        ## the notebook tests with device=cuda (needs an NVIDIA GPU; see README)
 	@$(PY) -c "import torch, sys; ok = torch.cuda.is_available(); print('GPU:', torch.cuda.get_device_name(0) if ok else 'none'); sys.exit(0 if ok else 'make test-gpu needs a CUDA GPU: torch.cuda.is_available() is False on this machine (torch ' + torch.__version__ + '). Run make test for the CPU suite.')"
-	COURSE_TEST_DEVICE=cuda $(PY) -m pytest -q -m notebook -p no:nbval -k "not outputs"
+	COURSE_TEST_DEVICE=cuda $(PY) -m pytest -q tests/test_notebooks.py
 
 notebooks:       ## regenerate the student notebooks from solutions/
 	$(PY) -m helpers.generate

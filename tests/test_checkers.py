@@ -88,3 +88,28 @@ def test_meta_every_checker_has_three_way_tests_and_a_notebook():
     assert set(WRONG) <= set(REGISTRY), f"wrong answers for unknown exercises: {sorted(set(WRONG) - set(REGISTRY))}"
     for name, lesson in used.items():
         assert REGISTRY[name].lesson == lesson, f"{name} is registered for {REGISTRY[name].lesson} but used in {lesson}"
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "helpers").glob("ex_*.py")), ids=lambda p: p.stem)
+def test_grading_copy_hides_references_but_still_builds_and_runs_inputs(path, monkeypatch):
+    """The grader strips reference bodies from its kernel's copy; inputs and calls must not need them."""
+    from helpers.grade import REFERENCE_HIDDEN, strip_references
+
+    captured: dict = {}
+
+    def capture(lesson, *, make_args, hint, **options):
+        def register(fn):
+            captured[fn.__name__] = (fn, make_args, options.get("call", lambda f, a: f(*a)))
+            return fn
+        return register
+
+    monkeypatch.setattr(exercises, "exercise", capture)
+    exec(compile(strip_references(path.read_text()), str(path), "exec"), {"__name__": f"stripped_{path.stem}"})
+    assert captured, f"{path.name} registers no exercise"
+    for name, (stripped, make_args, call) in captured.items():
+        with pytest.raises(RuntimeError, match=REFERENCE_HIDDEN):
+            call(stripped, make_args(0))
+        ex = REGISTRY[name]
+        for seed in (*ex.seeds, 1000):
+            got = call(ex.reference, make_args(seed))
+            assert exercises.difference(got, ex.expected(seed), rtol=ex.rtol, atol=ex.atol) is None, name
