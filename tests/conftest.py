@@ -15,6 +15,10 @@ os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
 # make test-gpu sets COURSE_TEST_DEVICE=cuda; CPU runs pin the device so a stray GPU cannot change outputs.
 TEST_DEVICE = os.environ.get("COURSE_TEST_DEVICE", "cpu")
 os.environ["COURSE_DEVICE"] = TEST_DEVICE
+# Like the Makefile: without an explicit COURSE_CIFAR10_DIR, use the offline sample beside the project if present.
+_SAMPLE = ROOT.parent / "shared" / "data" / "cifar10-sample"
+if not os.environ.get("COURSE_CIFAR10_DIR") and _SAMPLE.is_dir():
+    os.environ["COURSE_CIFAR10_DIR"] = str(_SAMPLE)
 
 
 @pytest.fixture(scope="session")
