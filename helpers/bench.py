@@ -38,8 +38,7 @@ def bench_cifar(runs: int, params: dict) -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
         results = [cifar_run(params, Path(tmp), i) for i in range(runs)]
     for i, m in enumerate(results, 1):
-        lines.append(f"  run {i}: test accuracy {100 * m['test_accuracy']:.1f} % on {m.get('test_images', '?')} "
-                     f"images | training {m['train_seconds']:.1f} s for {m['num_epochs']} epochs on "
+        lines.append(f"  run {i}: test accuracy {100 * m['test_accuracy']:.1f} % | training {m['train_seconds']:.1f} s for {m['num_epochs']} epochs on "
                      f"{m['train_images']} images | {m['images_per_second']:.0f} images/s | device {m['device']} "
                      f"| whole notebook {m['notebook_seconds']:.0f} s")
     if runs > 1:
