@@ -37,13 +37,13 @@ test-fast:       ## unit tests only (no notebook execution)
 	$(PY) -m pytest -q -m "not notebook"
 
 test-gpu:        ## the notebook tests with device=cuda (needs an NVIDIA GPU; see README)
-	@$(PY) -c "import torch, sys; ok = torch.cuda.is_available(); print('GPU:', torch.cuda.get_device_name(0) if ok else 'none'); sys.exit(0 if ok else 'make test-gpu needs a CUDA GPU: torch.cuda.is_available() is False on this machine (torch ' + torch.__version__ + '). Run make test for the CPU suite.')"
+	@$(PY) -c "import torch, sys; ok = torch.cuda.is_available(); ok and print('GPU:', torch.cuda.get_device_name(0)); sys.exit(0 if ok else 'make test-gpu needs a CUDA GPU: torch.cuda.is_available() is False on this machine (torch ' + torch.__version__ + '). Run make test for the CPU suite.')"
 	COURSE_TEST_DEVICE=cuda $(PY) -m pytest -q tests/test_notebooks.py
 
 notebooks:       ## regenerate the student notebooks from solutions/
 	$(PY) -m helpers.generate
 
-outputs:         ## re-execute solutions/ on CPU and commit-ready their outputs, then regenerate notebooks/
+outputs:         ## re-execute solutions/ on CPU, write their outputs back, regenerate notebooks/
 	COURSE_DEVICE=cpu $(PY) -m helpers.execute --write-back
 	$(PY) -m helpers.generate
 
