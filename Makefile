@@ -11,8 +11,10 @@ SUBMISSIONS ?=
 COURSE_CIFAR10_DIR ?= $(wildcard $(abspath ../shared/data/cifar10-sample))
 export COURSE_CIFAR10_DIR
 OUT    ?= grades
+# Set UNSANDBOXED=1 to grade without bubblewrap (the grader names the risk).
+UNSANDBOXED ?=
 
-.PHONY: help setup lab run test test-fast test-gpu notebooks outputs bench grade clean
+.PHONY: help setup lab run test test-ui test-fast test-gpu notebooks outputs release test-release bench grade clean
 
 help:            ## list the tasks
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -21,17 +23,21 @@ setup:           ## create .venv, install pinned requirements and the helpers pa
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt
 	$(VENV)/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
-	$(VENV)/bin/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (PyTorch course)" >/dev/null
+	$(VENV)/bin/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ipykernel)" >/dev/null
+	$(VENV)/bin/python -m course kernelspec $(VENV)/share/jupyter/kernels/python3/kernel.json
 	@echo "Setup done. Next: make test  (or make lab to open the notebooks)"
 
 lab:             ## open JupyterLab on the student notebooks
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
 run:             ## execute the whole course headless (FORM=notebooks for student copies, SMOKE=1 for quick parameters)
-	$(PY) -m helpers.execute --form $(or $(FORM),solutions) $(if $(SMOKE),--smoke)
+	$(PY) -m course run --form $(or $(FORM),solutions) $(if $(SMOKE),--smoke)
 
 test:            ## the full test suite: every notebook in both forms, nbval, helpers, checkers, grader
 	OMP_NUM_THREADS=1 $(PY) -m pytest -n $(JOBS) --dist loadgroup -q
+
+test-ui:         ## Run All of every student notebook in JupyterLab, in headless Chromium (screenshots in build/ui/)
+	COURSE_UI=1 $(PY) -m pytest -q -p no:xdist tests/ui
 
 test-fast:       ## unit tests only (no notebook execution)
 	$(PY) -m pytest -q -m "not notebook"
@@ -41,18 +47,25 @@ test-gpu:        ## the notebook tests with device=cuda (needs an NVIDIA GPU; se
 	COURSE_TEST_DEVICE=cuda $(PY) -m pytest -q tests/test_notebooks.py
 
 notebooks:       ## regenerate the student notebooks from solutions/
-	$(PY) -m helpers.generate
+	$(PY) -m course generate
 
 outputs:         ## re-execute solutions/ on CPU, write their outputs back, regenerate notebooks/
-	COURSE_DEVICE=cpu $(PY) -m helpers.execute --write-back
-	$(PY) -m helpers.generate
+	COURSE_DEVICE=cpu $(PY) -m course run --write-back
+	$(PY) -m course generate
+
+release:         ## build the class hand-out without answers: build/release/ and its zip
+	$(PY) -m course release
+
+test-release:    ## install the hand-out in a fresh venv, as a student would, and run every notebook there
+	$(PY) -m course release
+	$(PY) -m course check-release
 
 bench:           ## print speed and accuracy figures (CIFAR-10 training, grader throughput)
-	$(PY) -m helpers.bench
+	$(PY) -m course bench
 
 grade:           ## grade submissions: make grade SUBMISSIONS=dir [OUT=grades]
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=path/to/submissions [OUT=grades]"; exit 2; }
-	$(PY) -m helpers.grade "$(SUBMISSIONS)" --out "$(OUT)" -j $(JOBS)
+	$(PY) -m course grade "$(SUBMISSIONS)" --out "$(OUT)" -j $(JOBS) $(if $(UNSANDBOXED),--unsandboxed)
 
 clean:           ## remove build outputs and caches (keeps .venv and data/)
 	rm -rf build .pytest_cache

@@ -1,5 +1,1 @@
-"""Small helpers for the PyTorch Basics course.
-
-One concern per module; nothing runs at import time. Import what a notebook needs, e.g.
-``from helpers.device import get_device``.
-"""
+"""The PyTorch Basics course's student runtime: one concern per module, nothing runs at import time."""

@@ -7,7 +7,6 @@ from typing import Any
 import numpy as np
 import torch
 
-
 def _shape_hint(got: tuple, expected: tuple) -> str:
     """Guess the usual mistake behind a shape mismatch."""
     if len(got) == len(expected) and sorted(got) == sorted(expected):
@@ -19,7 +18,6 @@ def _shape_hint(got: tuple, expected: tuple) -> str:
     if len(got) != len(expected):
         return f": {len(got)} dimensions instead of {len(expected)} (did you reduce over the right dim?)"
     return ""
-
 
 def _tensor_diff(got: torch.Tensor, expected: torch.Tensor, rtol: float, atol: float,
                  check_dtype: bool, where: str) -> str | None:
@@ -43,7 +41,6 @@ def _tensor_diff(got: torch.Tensor, expected: torch.Tensor, rtol: float, atol: f
     return (f"{where}{n_bad} of {bad.numel()} values differ (first at index {first}); "
             f"shape and dtype are right")
 
-
 def describe(value: Any) -> str:
     """Describe a value by type and shape, never by content (used in messages)."""
     if isinstance(value, torch.Tensor):
@@ -53,7 +50,6 @@ def describe(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return f"{type(value).__name__} of length {len(value)}"
     return type(value).__name__
-
 
 def difference(got: Any, expected: Any, *, rtol: float = 1e-5, atol: float = 1e-6,
                check_dtype: bool = True, where: str = "") -> str | None:
@@ -82,28 +78,30 @@ def difference(got: Any, expected: Any, *, rtol: float = 1e-5, atol: float = 1e-
         if math.isclose(float(got), float(expected), rel_tol=rtol, abs_tol=atol):
             return None
         return f"{where}not close enough to the expected number (tolerance {rtol:g} relative, {atol:g} absolute)"
-    if isinstance(expected, (tuple, list)):
-        if isinstance(expected, tuple) and isinstance(got, torch.Size):
-            got = tuple(got)
-        if not isinstance(got, (tuple, list)):
-            return f"{where}a {describe(got)}, expected a {type(expected).__name__} of length {len(expected)}"
-        if len(got) != len(expected):
-            return f"{where}{len(got)} items, expected {len(expected)}"
-        for i, (g, e) in enumerate(zip(got, expected)):
-            msg = difference(g, e, rtol=rtol, atol=atol, check_dtype=check_dtype, where=f"{where}item {i}: ")
-            if msg:
-                return msg
-        return None
+    if isinstance(expected, (tuple, list, dict)):
+        return _container_diff(got, expected, rtol, atol, check_dtype, where)
+    raise TypeError(f"cannot compare values of type {type(expected).__name__}")
+
+def _container_diff(got: Any, expected: Any, rtol: float, atol: float, check_dtype: bool, where: str) -> str | None:
+    """Compare a tuple, list or dict item by item (difference's containers)."""
+    options = {"rtol": rtol, "atol": atol, "check_dtype": check_dtype}
     if isinstance(expected, dict):
         if not isinstance(got, dict):
             return f"{where}a {describe(got)}, expected a dict"
         missing, extra = set(expected) - set(got), set(got) - set(expected)
         if missing or extra:
             return f"{where}keys differ: missing {sorted(map(str, missing))}, unexpected {sorted(map(str, extra))}"
-        for k in expected:
-            msg = difference(got[k], expected[k], rtol=rtol, atol=atol, check_dtype=check_dtype,
-                             where=f"{where}[{k!r}]: ")
-            if msg:
-                return msg
-        return None
-    raise TypeError(f"cannot compare values of type {type(expected).__name__}")
+        pairs = [(got[k], expected[k], f"{where}[{k!r}]: ") for k in expected]
+    else:
+        if isinstance(expected, tuple) and isinstance(got, torch.Size):
+            got = tuple(got)
+        if not isinstance(got, (tuple, list)):
+            return f"{where}a {describe(got)}, expected a {type(expected).__name__} of length {len(expected)}"
+        if len(got) != len(expected):
+            return f"{where}{len(got)} items, expected {len(expected)}"
+        pairs = [(g, e, f"{where}item {i}: ") for i, (g, e) in enumerate(zip(got, expected))]
+    for g, e, at in pairs:
+        msg = difference(g, e, where=at, **options)
+        if msg:
+            return msg
+    return None

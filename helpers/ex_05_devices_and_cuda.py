@@ -5,47 +5,29 @@ from typing import Any
 
 import torch
 
-from helpers.exercises import exercise
+from helpers.exercises import exercise, generator
 
 LESSON = "05_devices_and_cuda"
-_ORDER = ("cuda", "mps", "cpu")
-
 
 def _args_choose_device(seed: int) -> tuple:
-    g = torch.Generator().manual_seed(seed)
+    g = generator(seed)
     cases = [(["cpu", "cuda"], "auto"), (["mps", "cpu"], "auto"), (["cpu"], "auto"), (["cpu", "mps", "cuda"], ""),
              (["cpu", "cuda"], "cpu"), (["cpu"], "cuda"), (["cpu", "cuda"], "cuda:1"), (["mps", "cpu"], "cuda"),
              (["cpu", "mps"], "mps")]
     order = torch.randperm(len(cases), generator=g).tolist()
     return ([list(cases[i][0]) for i in order], [cases[i][1] for i in order])
 
-
 def _call_choose_device(fn: Any, args: tuple) -> list:
     availables, requests = args
     return [fn(list(a), r) for a, r in zip(availables, requests)]
-
-
-@exercise(LESSON, make_args=_args_choose_device, call=_call_choose_device,
-          hint="'auto' (or '') means: the first of cuda, mps, cpu that appears in the list, whatever the list's "
-               "order. An explicit name such as 'cuda:1' is usable when its type (the part before ':') is available.")
-def choose_device(available: list[str], requested: str) -> str | None:
-    """Reference: the device name to use, or None when the requested one is not available."""
-    if requested in ("auto", ""):
-        return next(name for name in _ORDER if name in available)
-    return requested if requested.split(":")[0] in available else None
-
+exercise(LESSON, "choose_device", make_args=_args_choose_device, call=_call_choose_device,
+         hint="'auto' (or '') means: the first of cuda, mps, cpu that appears in the list, whatever the list's "
+              "order. An explicit name such as 'cuda:1' is usable when its type (the part before ':') is available.")
 
 def _args_to_cpu_float64(seed: int) -> tuple:
-    g = torch.Generator().manual_seed(seed)
-    return (torch.randn(2 + seed % 3, 3, generator=g),)
-
-
-@exercise(LESSON, make_args=_args_to_cpu_float64,
-          hint="One call to .to(...) can take a device and a dtype together.")
-def to_cpu_float64(x: torch.Tensor) -> torch.Tensor:
-    """Reference: x on the CPU as float64."""
-    return x.to("cpu", torch.float64)
-
+    return (torch.randn(2 + seed % 3, 3, generator=generator(seed)),)
+exercise(LESSON, "to_cpu_float64", make_args=_args_to_cpu_float64,
+         hint="One call to .to(...) can take a device and a dtype together.")
 
 def _leaf(g: torch.Generator, k: int) -> Any:
     kind = k % 4
@@ -55,13 +37,11 @@ def _leaf(g: torch.Generator, k: int) -> Any:
         return torch.randint(0, 9, (3,), generator=g)
     return f"item{k}" if kind == 2 else k
 
-
 def _args_move_batch(seed: int) -> tuple:
-    g = torch.Generator().manual_seed(seed)
+    g = generator(seed)
     batch = {"x": _leaf(g, seed * 4), "y": [_leaf(g, seed + 1), (_leaf(g, seed + 4), _leaf(g, seed + 2))],
              "meta": {"ids": _leaf(g, 1), "name": _leaf(g, 2), "n": _leaf(g, 3 + 4 * seed)}}
     return (batch, torch.device("meta"))
-
 
 def _summary(value: Any) -> Any:
     """Describe a nested batch as plain data: containers kept, tensors as device/dtype/shape text."""
@@ -72,73 +52,40 @@ def _summary(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return {type(value).__name__: [_summary(v) for v in value]}
     return value
-
-
-@exercise(LESSON, make_args=_args_move_batch, call=lambda fn, args: _summary(fn(*args)),
-          hint="Recurse: a dict gives a dict, a list a list, a tuple a tuple; tensors are moved; anything else "
-               "(strings, numbers) is returned unchanged.")
-def move_batch(batch: Any, device: torch.device) -> Any:
-    """Reference: the same nested structure with every tensor moved to device."""
-    if isinstance(batch, torch.Tensor):
-        return batch.to(device)
-    if isinstance(batch, dict):
-        return {k: move_batch(v, device) for k, v in batch.items()}
-    if isinstance(batch, (list, tuple)):
-        return type(batch)(move_batch(v, device) for v in batch)
-    return batch
-
+exercise(LESSON, "move_batch", make_args=_args_move_batch, call=lambda fn, args: _summary(fn(*args)),
+         hint="Recurse: a dict gives a dict, a list a list, a tuple a tuple; tensors are moved; anything else "
+              "(strings, numbers) is returned unchanged.")
 
 def _args_standardize(seed: int) -> tuple:
-    g = torch.Generator().manual_seed(seed)
+    g = generator(seed)
     f = 2 + seed % 4
     x = torch.randn(5, f, generator=g)
     return (x, torch.randn(f, generator=g).tolist(), (torch.rand(f, generator=g) + 0.5).tolist())
-
 
 def _call_standardize(fn: Any, args: tuple) -> dict:
     x, mean, std = args
     on_meta = fn(x.to("meta"), mean, std)
     return {"values on cpu": fn(x, mean, std), "device of the result for a meta input": on_meta.device.type}
-
-
-@exercise(LESSON, make_args=_args_standardize, call=_call_standardize,
-          hint="Every tensor you create inside the function must live where x lives: "
-               "look at the `device=` argument of torch.tensor.")
-def standardize_on_device(x: torch.Tensor, mean: list[float], std: list[float]) -> torch.Tensor:
-    """Reference: (x - mean) / std per feature, computed on x's device."""
-    mean_t = torch.tensor(mean, dtype=x.dtype, device=x.device)
-    std_t = torch.tensor(std, dtype=x.dtype, device=x.device)
-    return (x - mean_t) / std_t
-
+exercise(LESSON, "standardize_on_device", make_args=_args_standardize, call=_call_standardize,
+         hint="Every tensor you create inside the function must live where x lives: "
+              "look at the `device=` argument of torch.tensor.")
 
 def _args_matmul_flops(seed: int) -> tuple:
-    g = torch.Generator().manual_seed(seed)
+    g = generator(seed)
     m, k, n = (torch.randint(1, 4096, (3,), generator=g) + seed).tolist()
     return (m, k, n)
-
-
-@exercise(LESSON, make_args=_args_matmul_flops,
-          hint="Each of the m*n outputs is a dot product of length k: k multiplications and (about) k additions.")
-def matmul_flops(m: int, k: int, n: int) -> int:
-    """Reference: floating-point operations of an (m, k) @ (k, n) matmul, counting multiply and add."""
-    return 2 * m * k * n
-
+exercise(LESSON, "matmul_flops", make_args=_args_matmul_flops,
+         hint="Each of the m*n outputs is a dot product of length k: k multiplications and (about) k additions.")
 
 def _args_achieved_tflops(seed: int) -> tuple:
-    g = torch.Generator().manual_seed(seed)
+    g = generator(seed)
     n = int(torch.randint(64, 8192, (1,), generator=g))
     return (n, float(torch.rand(1, generator=g)) * 1e-2 + 1e-5)
-
-
-@exercise(LESSON, make_args=_args_achieved_tflops, rtol=1e-9,
-          hint="FLOPs of a square n x n matmul divided by the seconds it took, expressed in units of 10**12.")
-def achieved_tflops(n: int, seconds: float) -> float:
-    """Reference: TFLOP/s achieved by an n x n @ n x n matmul that took `seconds`."""
-    return 2 * n**3 / seconds / 1e12
-
+exercise(LESSON, "achieved_tflops", make_args=_args_achieved_tflops, rtol=1e-9,
+         hint="FLOPs of a square n x n matmul divided by the seconds it took, expressed in units of 10**12.")
 
 def _args_gpu_wins_from(seed: int) -> tuple:
-    g = torch.Generator().manual_seed(seed)
+    g = generator(seed)
     sizes = [2**i for i in range(4, 4 + 5 + seed % 3)]
     cpu = [float(1e-6 * s**3 / 1e4 + 1e-5) for s in sizes]
     gpu = [float(2e-5 + 1e-9 * s**2) for s in sizes]
@@ -151,17 +98,7 @@ def _args_gpu_wins_from(seed: int) -> tuple:
     cases.append((sizes, cpu, [c * 3 for c in cpu]))  # the GPU never wins
     cases.append((sizes, cpu, [c / 3 for c in cpu]))  # the GPU always wins
     return (cases,)
-
-
-@exercise(LESSON, make_args=_args_gpu_wins_from,
-          call=lambda fn, args: [fn(list(s), list(c), list(gp)) for s, c, gp in args[0]],
-          hint="Walk from the largest size down: the answer is the smallest size from which the GPU is faster at "
-               "that size and at every larger one. None if it is not faster even at the largest size.")
-def gpu_wins_from(sizes: list[int], cpu_seconds: list[float], gpu_seconds: list[float]) -> int | None:
-    """Reference: the smallest size from which the GPU is faster for that and every larger size, else None."""
-    answer = None
-    for size, c, gp in reversed(list(zip(sizes, cpu_seconds, gpu_seconds))):
-        if gp >= c:
-            break
-        answer = size
-    return answer
+exercise(LESSON, "gpu_wins_from", make_args=_args_gpu_wins_from,
+         call=lambda fn, args: [fn(list(s), list(c), list(gp)) for s, c, gp in args[0]],
+         hint="Walk from the largest size down: the answer is the smallest size from which the GPU is faster at "
+              "that size and at every larger one. None if it is not faster even at the largest size.")

@@ -7,16 +7,14 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
-from helpers.exercises import exercise
+from helpers.exercises import exercise, generator
 
 LESSON = "06_nn_training"
 
-
 def _args_build_mlp(seed: int) -> tuple:
-    g = torch.Generator().manual_seed(seed)
+    g = generator(seed)
     in_f, hidden, out_f = 2 + seed % 4, 3 + seed % 5, 1 + seed % 3
     return (in_f, hidden, out_f, torch.randn(4, in_f, generator=g), seed)
-
 
 def _call_build_mlp(fn: Any, args: tuple) -> dict:
     in_f, hidden, out_f, x, seed = args
@@ -27,19 +25,9 @@ def _call_build_mlp(fn: Any, args: tuple) -> dict:
         out = model(x)
     return {"layers": [type(m).__name__ for m in model.children()],
             "parameter count": sum(p.numel() for p in model.parameters()), "output": out}
-
-
-@exercise(LESSON, make_args=_args_build_mlp, call=_call_build_mlp,
-          hint="Three layers in this order: a Linear from in_features to hidden, a ReLU, a Linear from hidden to "
-               "out_features, all inside nn.Sequential.")
-def build_mlp(in_features: int, hidden: int, out_features: int) -> nn.Sequential:
-    """Reference: Linear(in, hidden) -> ReLU -> Linear(hidden, out) as an nn.Sequential."""
-    return nn.Sequential(nn.Linear(in_features, hidden), nn.ReLU(), nn.Linear(hidden, out_features))
-
-
-def _args_count_parameters(seed: int) -> tuple:
-    return (3 + seed % 4, 5 + seed, 2 + seed % 3)
-
+exercise(LESSON, "build_mlp", make_args=_args_build_mlp, call=_call_build_mlp,
+         hint="Three layers in this order: a Linear from in_features to hidden, a ReLU, a Linear from hidden to "
+              "out_features, all inside nn.Sequential.")
 
 def _call_count_parameters(fn: Any, args: tuple) -> int:
     a, b, c = args
@@ -48,45 +36,27 @@ def _call_count_parameters(fn: Any, args: tuple) -> int:
     for p in model[0].parameters():  # a frozen layer, as in fine-tuning
         p.requires_grad_(False)
     return fn(model)
-
-
-@exercise(LESSON, make_args=_args_count_parameters, call=_call_count_parameters,
-          hint="Sum the number of elements of every parameter, but only of those that will be trained "
-               "(look at requires_grad).")
-def count_trainable_parameters(model: nn.Module) -> int:
-    """Reference: the number of trainable (requires_grad) parameter elements of model, as an int."""
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
-
+exercise(LESSON, "count_trainable_parameters", make_args=lambda seed: (3 + seed % 4, 5 + seed, 2 + seed % 3),
+         call=_call_count_parameters,
+         hint="Sum the number of elements of every parameter, but only of those that will be trained "
+              "(look at requires_grad).")
 
 def _args_logits(seed: int) -> tuple:
-    g = torch.Generator().manual_seed(seed)
+    g = generator(seed)
     n, c = 6 + seed, 3 + seed % 3
     return (torch.randn(n, c, generator=g) * 2, torch.randint(0, c, (n,), generator=g))
-
-
-@exercise(LESSON, make_args=_args_logits,
-          hint="The predicted class of a row is the index of its largest logit; accuracy is the fraction of "
-               "rows where it equals the target, as a Python float.")
-def accuracy_from_logits(logits: torch.Tensor, y: torch.Tensor) -> float:
-    """Reference: fraction of rows whose arg-max logit equals the target class."""
-    return (logits.argmax(dim=1) == y).float().mean().item()
-
-
-@exercise(LESSON, make_args=_args_logits, atol=1e-5,
-          hint="Normalise each row with log_softmax (stable), pick each row's entry at its target class, "
-               "negate, and average over the batch.")
-def cross_entropy_from_logits(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Reference: mean cross-entropy of integer targets y under logits, without nn.CrossEntropyLoss."""
-    log_probs = torch.log_softmax(logits, dim=1)
-    return -log_probs[torch.arange(len(y)), y].mean()
-
+exercise(LESSON, "accuracy_from_logits", make_args=_args_logits,
+         hint="The predicted class of a row is the index of its largest logit; accuracy is the fraction of "
+              "rows where it equals the target, as a Python float.")
+exercise(LESSON, "cross_entropy_from_logits", make_args=_args_logits, atol=1e-5,
+         hint="Normalise each row with log_softmax (stable), pick each row's entry at its target class, "
+              "negate, and average over the batch.")
 
 def _args_sgd_update(seed: int) -> tuple:
-    g = torch.Generator().manual_seed(seed)
+    g = generator(seed)
     shapes = [(2 + seed % 3, 3), (3,), (1 + seed % 2,)]
     return ([torch.randn(s, generator=g) for s in shapes], [torch.randn(s, generator=g) for s in shapes],
             0.1 * (1 + seed % 3))
-
 
 def _call_sgd_update(fn: Any, args: tuple) -> dict:
     values, grads, lr = args
@@ -96,24 +66,15 @@ def _call_sgd_update(fn: Any, args: tuple) -> dict:
     returned = fn(params, lr)
     return {"returned": returned, "parameters": [p.detach().clone() for p in params],
             "still trainable": all(p.requires_grad and p.is_leaf for p in params)}
-
-
-@exercise(LESSON, make_args=_args_sgd_update, call=_call_sgd_update,
-          hint="Change each parameter in place (p -= ...) inside `with torch.no_grad():`; rebinding the loop "
-               "variable (p = p - ...) changes nothing outside the loop. Return nothing.")
-def sgd_update(params: list[torch.Tensor], lr: float) -> None:
-    """Reference: in place, p <- p - lr * p.grad for every parameter, outside autograd."""
-    with torch.no_grad():
-        for p in params:
-            p -= lr * p.grad
-
+exercise(LESSON, "sgd_update", make_args=_args_sgd_update, call=_call_sgd_update,
+         hint="Change each parameter in place (p -= ...) inside `with torch.no_grad():`; rebinding the loop "
+              "variable (p = p - ...) changes nothing outside the loop. Return nothing.")
 
 def _args_train_step(seed: int) -> tuple:
-    g = torch.Generator().manual_seed(seed)
+    g = generator(seed)
     in_f, n = 2 + seed % 3, 5 + seed % 4
     return (torch.randn(1, in_f, generator=g), torch.randn(1, generator=g), torch.randn(n, in_f, generator=g),
             torch.randn(n, 1, generator=g))
-
 
 def _call_train_step(fn: Any, args: tuple) -> dict:
     weight, bias, xb, yb = args
@@ -126,48 +87,16 @@ def _call_train_step(fn: Any, args: tuple) -> dict:
     loss_fn(model(2 * xb), yb).backward()  # stale gradients left over from an earlier batch
     loss = fn(model, xb, yb, loss_fn, optimizer)
     return {"loss": loss, "parameters after the step": [p.detach().clone() for p in model.parameters()]}
-
-
-@exercise(LESSON, make_args=_args_train_step, call=_call_train_step,
-          hint="The five steps: model.train(), forward, loss, optimizer.zero_grad(), loss.backward(), "
-               "optimizer.step(); return the loss as a Python float. The model may hold gradients from before.")
-def train_on_batch(model: nn.Module, xb: torch.Tensor, yb: torch.Tensor, loss_fn: nn.Module,
-               optimizer: torch.optim.Optimizer) -> float:
-    """Reference: one optimisation step on the batch (xb, yb); return the loss before the step."""
-    model.train()
-    loss = loss_fn(model(xb), yb)
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-    return loss.item()
-
-
-class _WindowDataset(Dataset):
-    """Reference dataset: item i is (series[i : i + window], series[i + window])."""
-
-    def __init__(self, series: torch.Tensor, window: int) -> None:
-        self.series, self.window = series, window
-
-    def __len__(self) -> int:
-        return len(self.series) - self.window
-
-    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.series[i:i + self.window], self.series[i + self.window]
-
+exercise(LESSON, "train_on_batch", make_args=_args_train_step, call=_call_train_step,
+         hint="The five steps: model.train(), forward, loss, optimizer.zero_grad(), loss.backward(), "
+              "optimizer.step(); return the loss as a Python float. The model may hold gradients from before.")
 
 def _args_window(seed: int) -> tuple:
-    g = torch.Generator().manual_seed(seed)
-    return (torch.randn(7 + seed % 5, generator=g), 2 + seed % 3)
-
+    return (torch.randn(7 + seed % 5, generator=generator(seed)), 2 + seed % 3)
 
 def _call_window(fn: Any, args: tuple) -> dict:
     ds = fn(*args)
     return {"is a Dataset": isinstance(ds, Dataset), "length": len(ds), "items": [ds[i] for i in range(len(ds))]}
-
-
-@exercise(LESSON, make_args=_args_window, call=_call_window,
-          hint="A window needs `window` values plus one target after them, so fewer items than values exist; "
-               "item i starts at position i.")
-def make_window_dataset(series: torch.Tensor, window: int) -> Dataset:
-    """Reference: a Dataset whose item i is (series[i:i+window], series[i+window])."""
-    return _WindowDataset(series, window)
+exercise(LESSON, "make_window_dataset", make_args=_args_window, call=_call_window,
+         hint="A window needs `window` values plus one target after them, so fewer items than values exist; "
+              "item i starts at position i.")

@@ -4,79 +4,49 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from helpers.exercises import exercise
+from helpers.exercises import exercise, generator
 
 LESSON = "07_cifar10"
-
 
 def _images(g: torch.Generator, n: int, size: int = 8) -> torch.Tensor:
     """Random float NCHW images in [0, 1]."""
     return torch.rand(n, 3, size, size, generator=g)
 
-
 def _args_to_nchw_float(seed: int) -> tuple:
-    g = torch.Generator().manual_seed(seed)
+    g = generator(seed)
     n, h, w = 2 + seed % 4, 4 + seed % 3, 5 + seed % 2
     return (torch.randint(0, 256, (n, h, w, 3), generator=g, dtype=torch.uint8),)
-
-
-@exercise(LESSON, make_args=_args_to_nchw_float,
-          hint="Move the channel dimension with permute (not view/reshape, which keep the memory order), "
-               "then convert to float and divide by the largest uint8 value.")
-def to_nchw_float(data: torch.Tensor) -> torch.Tensor:
-    """Reference: uint8 [N, H, W, C] images as float32 [N, C, H, W] in [0, 1]."""
-    return data.permute(0, 3, 1, 2).float() / 255
-
+exercise(LESSON, "to_nchw_float", make_args=_args_to_nchw_float,
+         hint="Move the channel dimension with permute (not view/reshape, which keep the memory order), "
+              "then convert to float and divide by the largest uint8 value.")
 
 def _args_channel_mean_std(seed: int) -> tuple:
-    g = torch.Generator().manual_seed(seed)
+    g = generator(seed)
     images = _images(g, 3 + seed % 4, 4 + seed % 3)
     return (images * torch.tensor([0.5, 1.0, 2.0])[:, None, None] + torch.tensor([0.1, 0.2, 0.3])[:, None, None],)
-
-
-@exercise(LESSON, make_args=_args_channel_mean_std, rtol=1e-4, atol=1e-5,
-          hint="Each channel's statistics pool every image and every pixel: reduce over all dimensions "
-               "except the channel one, in a single reduction (a mean of per-image stds is not the std).")
-def channel_mean_std(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Reference: per-channel mean and (unbiased) std of an NCHW batch, each of shape [C]."""
-    return images.mean(dim=(0, 2, 3)), images.std(dim=(0, 2, 3))
-
+exercise(LESSON, "channel_mean_std", make_args=_args_channel_mean_std, rtol=1e-4, atol=1e-5,
+         hint="Each channel's statistics pool every image and every pixel: reduce over all dimensions "
+              "except the channel one, in a single reduction (a mean of per-image stds is not the std).")
 
 def _args_random_hflip(seed: int) -> tuple:
-    g = torch.Generator().manual_seed(seed)
-    return _images(g, 6 + seed % 5, 4 + seed % 3), torch.Generator().manual_seed(1000 + seed)
-
-
-@exercise(LESSON, make_args=_args_random_hflip,
-          hint="Draw one number per image with torch.rand(N, generator=generator), flip the width dimension "
-               "(the last one), and choose per image with torch.where and a mask shaped [N, 1, 1, 1].")
-def random_hflip(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """Reference: flip image i left-right where torch.rand(N, generator=generator)[i] < 0.5."""
-    flip = torch.rand(images.shape[0], generator=generator) < 0.5
-    return torch.where(flip[:, None, None, None], images.flip(-1), images)
-
+    return _images(generator(seed), 6 + seed % 5, 4 + seed % 3), torch.Generator().manual_seed(1000 + seed)
+exercise(LESSON, "random_hflip", make_args=_args_random_hflip,
+         hint="Draw one number per image with torch.rand(N, generator=generator), flip the width dimension "
+              "(the last one), and choose per image with torch.where and a mask shaped [N, 1, 1, 1].")
 
 def _args_cifar_item(seed: int) -> tuple:
-    g = torch.Generator().manual_seed(seed)
+    g = generator(seed)
     n = 4 + seed % 3
     data = torch.randint(0, 256, (n, 6, 5, 3), generator=g, dtype=torch.uint8)
     targets = torch.randint(0, 10, (n,), generator=g).tolist()
     mean, std = torch.tensor([0.49, 0.48, 0.45]), torch.tensor([0.25, 0.24, 0.26])
     return data, targets, (seed * 7 + 1) % n, mean, std
-
-
-@exercise(LESSON, make_args=_args_cifar_item,
-          hint="Take one HWC image, put channels first, scale to [0, 1] BEFORE normalising, and shape mean "
-               "and std as [C, 1, 1] so they broadcast. The label is a plain Python int.")
-def cifar_item(data: torch.Tensor, targets: list[int], index: int, mean: torch.Tensor,
-               std: torch.Tensor) -> tuple[torch.Tensor, int]:
-    """Reference: image `index` as a normalised float [C, H, W] tensor, and its label as an int."""
-    image = data[index].permute(2, 0, 1).float() / 255
-    return (image - mean[:, None, None]) / std[:, None, None], int(targets[index])
-
+exercise(LESSON, "cifar_item", make_args=_args_cifar_item,
+         hint="Take one HWC image, put channels first, scale to [0, 1] BEFORE normalising, and shape mean "
+              "and std as [C, 1, 1] so they broadcast. The label is a plain Python int.")
 
 def _args_train_step(seed: int) -> tuple:
-    g = torch.Generator().manual_seed(seed)
+    g = generator(seed)
     n, d, c = 8 + seed % 3, 5, 4
     model = nn.Sequential(nn.Linear(d, 6), nn.ReLU(), nn.Linear(6, c))
     with torch.no_grad():
@@ -86,64 +56,33 @@ def _args_train_step(seed: int) -> tuple:
     xb, yb = torch.randn(n, d, generator=g), torch.randint(0, c, (n,), generator=g)
     return model, nn.CrossEntropyLoss(label_smoothing=0.1), optimizer, xb, yb
 
-
 def _call_train_step(fn, args: tuple) -> list:
     """Run two steps (so stale gradients would show) and return both losses and the parameters."""
     model = args[0]
     losses = [fn(*args), fn(*args)]
     return [losses, [p.detach().clone() for p in model.parameters()]]
-
-
-@exercise(LESSON, make_args=_args_train_step, call=_call_train_step, rtol=1e-4, atol=1e-6,
-          hint="Order matters: clear old gradients, forward pass, loss, backward, then the optimizer step. "
-               "Return the loss as a Python number (.item()).")
-def train_step(model: nn.Module, loss_fn: nn.Module, optimizer: torch.optim.Optimizer,
-               xb: torch.Tensor, yb: torch.Tensor) -> float:
-    """Reference: one optimisation step on the batch (xb, yb); return the loss before the step."""
-    optimizer.zero_grad(set_to_none=True)
-    loss = loss_fn(model(xb), yb)
-    loss.backward()
-    optimizer.step()
-    return loss.item()
-
+exercise(LESSON, "train_step", make_args=_args_train_step, call=_call_train_step, rtol=1e-4, atol=1e-6,
+         hint="Order matters: clear old gradients, forward pass, loss, backward, then the optimizer step. "
+              "Return the loss as a Python number (.item()).")
 
 def _args_predictions(seed: int) -> tuple:
-    g = torch.Generator().manual_seed(seed)
+    g = generator(seed)
     c = 3 + seed % 4
     labels = torch.cat([torch.arange(c - 1), torch.randint(0, c - 1, (20 + seed,), generator=g)])  # class c-1: none
     preds = torch.where(torch.rand(len(labels), generator=g) < 0.6, labels,
                         torch.randint(0, c, (len(labels),), generator=g))
     return preds, labels, c
-
-
-@exercise(LESSON, make_args=_args_predictions,
-          hint="For each class, look only at the images whose LABEL is that class, and count how many of "
-               "them were predicted right. A class without images gets 0.")
-def per_class_accuracy(preds: torch.Tensor, labels: torch.Tensor, num_classes: int) -> torch.Tensor:
-    """Reference: float32 [num_classes], the fraction of each true class predicted correctly (0 if absent)."""
-    correct = torch.bincount(labels[preds == labels], minlength=num_classes).float()
-    total = torch.bincount(labels, minlength=num_classes).float()
-    return torch.where(total > 0, correct / total.clamp(min=1), torch.zeros_like(total))
-
-
-@exercise(LESSON, make_args=_args_predictions,
-          hint="Row = true label, column = prediction. torch.bincount of a combined index "
-               "(one number per (label, prediction) pair) with minlength does it without a loop.")
-def confusion_matrix(preds: torch.Tensor, labels: torch.Tensor, num_classes: int) -> torch.Tensor:
-    """Reference: int64 [num_classes, num_classes]; entry [t, p] counts images of class t predicted as p."""
-    return torch.bincount(labels * num_classes + preds, minlength=num_classes ** 2).view(num_classes, num_classes)
-
+exercise(LESSON, "per_class_accuracy", make_args=_args_predictions,
+         hint="For each class, look only at the images whose LABEL is that class, and count how many of "
+              "them were predicted right. A class without images gets 0.")
+exercise(LESSON, "confusion_matrix", make_args=_args_predictions,
+         hint="Row = true label, column = prediction. torch.bincount of a combined index "
+              "(one number per (label, prediction) pair) with minlength does it without a loop.")
 
 def _args_top_k_accuracy(seed: int) -> tuple:
-    g = torch.Generator().manual_seed(seed)
+    g = generator(seed)
     n, c = 30 + seed, 5 + seed % 3
     return torch.randn(n, c, generator=g), torch.randint(0, c, (n,), generator=g), 2 + seed % 2
-
-
-@exercise(LESSON, make_args=_args_top_k_accuracy,
-          hint="topk gives the k best classes of each row; a row counts when its label is ANY of them. "
-               "Return a Python float.")
-def top_k_accuracy(logits: torch.Tensor, labels: torch.Tensor, k: int) -> float:
-    """Reference: the fraction of rows whose label is among the k largest logits."""
-    top = logits.topk(k, dim=1).indices
-    return (top == labels[:, None]).any(dim=1).float().mean().item()
+exercise(LESSON, "top_k_accuracy", make_args=_args_top_k_accuracy,
+         hint="topk gives the k best classes of each row; a row counts when its label is ANY of them. "
+              "Return a Python float.")

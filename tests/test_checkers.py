@@ -2,19 +2,18 @@
 from __future__ import annotations
 
 import importlib
-import re
 from pathlib import Path
 
 import nbformat
 import pytest
 import torch
 
-from helpers import exercises
+from helpers import exercises, notebook_format
 from helpers.exercises import CORRECT, INCORRECT, NOT_ATTEMPTED
+from helpers.references import reference
 
 ROOT = Path(__file__).resolve().parent.parent
 REGISTRY = exercises.load_all()
-CHECK_CALL = re.compile(r'^check\("(\w+)", (\w+)\)\s*$', re.M)
 
 
 def _wrong_answers() -> dict[str, object]:
@@ -38,7 +37,7 @@ def _stub(*args, **kwargs):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_reference_is_correct(name):
-    result = exercises.check(name, REGISTRY[name].reference)
+    result = exercises.check(name, reference(REGISTRY[name].lesson, name))
     assert result.status == CORRECT, str(result)
 
 
@@ -48,7 +47,8 @@ def test_wrong_answer_is_incorrect_and_hint_keeps_the_answer_secret(name):
     result = exercises.check(name, WRONG[name])
     assert result.status == INCORRECT, str(result)
     assert result.hint and result.message
-    expected = REGISTRY[name].expected(REGISTRY[name].seeds[0])
+    ex = REGISTRY[name]
+    expected = ex.run(reference(ex.lesson, name), ex.seeds[0])
     if isinstance(expected, torch.Tensor) and expected.numel() > 1:
         assert str(expected) not in str(result), "the message reveals the expected tensor"
 
@@ -64,7 +64,8 @@ def test_stub_reports_not_attempted(name):
 def test_inputs_are_fresh_and_vary_with_the_seed(name):
     ex = REGISTRY[name]
     assert ex.describe_inputs(0) == ex.describe_inputs(0)
-    first, again = ex.expected(ex.seeds[0]), ex.expected(ex.seeds[0])
+    ref = reference(ex.lesson, name)
+    first, again = ex.run(ref, ex.seeds[0]), ex.run(ref, ex.seeds[0])
     assert exercises.difference(again, first) is None, "make_args must be deterministic for a seed"
 
 
@@ -73,7 +74,8 @@ def _solution_checks() -> dict[str, str]:
     where: dict[str, str] = {}
     for path in sorted((ROOT / "solutions").glob("*.ipynb")):
         for cell in nbformat.read(path, as_version=4).cells:
-            for name, fn in CHECK_CALL.findall(cell.source) if cell.cell_type == "code" else []:
+            lines = cell.source.strip().splitlines() if cell.cell_type == "code" else []
+            for name, fn in [m.groups() for line in lines if (m := notebook_format.CHECK_LINE.match(line.strip()))]:
                 assert name == fn, f"{path.name}: check({name!r}, {fn}) must pass the function of the same name"
                 assert name not in where, f"{name} is checked in both {where[name]} and {path.name}"
                 where[name] = path.stem
@@ -88,28 +90,3 @@ def test_meta_every_checker_has_three_way_tests_and_a_notebook():
     assert set(WRONG) <= set(REGISTRY), f"wrong answers for unknown exercises: {sorted(set(WRONG) - set(REGISTRY))}"
     for name, lesson in used.items():
         assert REGISTRY[name].lesson == lesson, f"{name} is registered for {REGISTRY[name].lesson} but used in {lesson}"
-
-
-@pytest.mark.parametrize("path", sorted((ROOT / "helpers").glob("ex_*.py")), ids=lambda p: p.stem)
-def test_grading_copy_hides_references_but_still_builds_and_runs_inputs(path, monkeypatch):
-    """The grader strips reference bodies from its kernel's copy; inputs and calls must not need them."""
-    from helpers.grade import REFERENCE_HIDDEN, strip_references
-
-    captured: dict = {}
-
-    def capture(lesson, *, make_args, hint, **options):
-        def register(fn):
-            captured[fn.__name__] = (fn, make_args, options.get("call", lambda f, a: f(*a)))
-            return fn
-        return register
-
-    monkeypatch.setattr(exercises, "exercise", capture)
-    exec(compile(strip_references(path.read_text()), str(path), "exec"), {"__name__": f"stripped_{path.stem}"})
-    assert captured, f"{path.name} registers no exercise"
-    for name, (stripped, make_args, call) in captured.items():
-        with pytest.raises(RuntimeError, match=REFERENCE_HIDDEN):
-            call(stripped, make_args(0))
-        ex = REGISTRY[name]
-        for seed in (*ex.seeds, 1000):
-            got = call(ex.reference, make_args(seed))
-            assert exercises.difference(got, ex.expected(seed), rtol=ex.rtol, atol=ex.atol) is None, name

@@ -7,8 +7,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from helpers import execute
-from helpers.execute import ParameterError, declared_parameters, validate_parameters
+from course import execute
+from course.execute import ParameterError, declared_parameters, validate_parameters
 from tests.conftest import ROOT
 
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))

@@ -7,8 +7,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from helpers import generate
-from helpers.generate import BEGIN, END, GenerationError, student_copy
+from course import generate
+from course.generate import BEGIN, END, GenerationError, student_copy
 from tests.conftest import ROOT
 
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))

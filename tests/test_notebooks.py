@@ -1,7 +1,6 @@
 """Every notebook executed in a fresh kernel: solutions, student copies, and the committed outputs (nbval)."""
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,18 +9,18 @@ import nbformat
 from papermill.parameterize import parameterize_notebook
 import pytest
 
-from helpers.execute import execute, smoke_parameters, validate_parameters
+from helpers import notebook_format
+from course.execute import execute, smoke_parameters, validate_parameters
 from tests.conftest import BUILD, ROOT, TEST_DEVICE
 
 NAMES = sorted(p.stem for p in (ROOT / "solutions").glob("*.ipynb"))
-EXERCISE = re.compile(r'^check\("(\w+)", \w+\)\s*$', re.M)
 SANITIZE = ROOT / "tests" / "nbval_sanitize.cfg"
 pytestmark = pytest.mark.notebook
 
 
 def exercises_in(nb: nbformat.NotebookNode) -> set[str]:
     """Names of the exercises a notebook checks."""
-    return {n for c in nb.cells if c.cell_type == "code" for n in EXERCISE.findall(c.source)}
+    return {e.name for e in notebook_format.exercise_cells(nb.cells)}
 
 
 def parameters_for(nb: nbformat.NotebookNode) -> dict:

@@ -1,6 +1,6 @@
 """Generate student notebooks from solutions: replace solution regions with stubs, clear outputs.
 
-Usage: ``python -m helpers.generate`` (write notebooks/) or ``python -m helpers.generate --check``.
+Usage: ``python -m course generate`` (write notebooks/) or ``python -m course generate --check``.
 """
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ from pathlib import Path
 
 import nbformat
 
+from helpers.notebook_format import BEGIN, END, MD_BEGIN, MD_END, META_KEY
+
 ROOT = Path(__file__).resolve().parent.parent
-BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-MD_BEGIN, MD_END = "<!-- BEGIN SOLUTION -->", "<!-- END SOLUTION -->"
 MD_STUB = "*Write your answer here.*"
 KEEP_CELL_METADATA = ("tags", "exercise")
-KEEP_NB_METADATA = ("kernelspec", "course")
+KEEP_NB_METADATA = ("kernelspec", META_KEY)
 
 
 class GenerationError(ValueError):
@@ -71,7 +71,7 @@ def student_copy(nb: nbformat.NotebookNode, name: str = "notebook") -> nbformat.
     """Return the student version of a solution notebook (stubs, no outputs, stable ids)."""
     student = copy.deepcopy(nb)
     student.metadata = {k: copy.deepcopy(nb.metadata[k]) for k in KEEP_NB_METADATA if k in nb.metadata}
-    student.metadata.setdefault("course", {})["generated_from"] = source_fingerprint(nb)
+    student.metadata.setdefault(META_KEY, {})["generated_from"] = source_fingerprint(nb)
     for index, cell in enumerate(student.cells):
         where = f"{name}, cell {index} (id {cell.get('id', '?')})"
         cell.metadata = {k: cell.metadata[k] for k in KEEP_CELL_METADATA if k in cell.metadata}

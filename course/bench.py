@@ -1,6 +1,6 @@
 """Benchmarks that print figures: CIFAR-10 training (notebook 07 with its default parameters) and the grader.
 
-Usage: ``python -m helpers.bench [--runs N] [--skip-cifar] [--skip-grader] [-p NAME VALUE]``.
+Usage: ``python -m course.bench [--runs N] [--skip-cifar] [--skip-grader] [-p NAME VALUE]``.
 Nothing here asserts a target: it measures and prints, so the figures can be compared with the README.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def cifar_run(params: dict, workdir: Path, index: int) -> dict:
     """Execute solutions/07_cifar10.ipynb with params and return the metrics it wrote."""
-    from helpers.execute import execute
+    from course.execute import execute
 
     metrics_path = workdir / f"metrics-{index}.json"
     start = time.perf_counter()
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         lines += bench_cifar(args.runs, params)
         print("\n".join(lines), flush=True)
     if not args.skip_grader:
-        from helpers.grade import benchmark
+        from course.grade import benchmark
 
         line = f"Grader (01_tensors submissions, -j 2): {benchmark(n=args.submissions, jobs=2)}"
         lines.append(line)

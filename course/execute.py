@@ -1,6 +1,6 @@
 """Execute course notebooks headless with papermill and judge the run.
 
-Usage: ``python -m helpers.execute [--form solutions|notebooks] [--smoke] [-p NAME VALUE] [NOTEBOOK ...]``
+Usage: ``python -m course run [--form solutions|notebooks] [--smoke] [-p NAME VALUE] [NOTEBOOK ...]``
 prints a table: notebook, status, seconds.
 """
 from __future__ import annotations
@@ -17,9 +17,11 @@ from typing import Any
 
 import nbformat
 
+from helpers import notebook_format
+
 ROOT = Path(__file__).resolve().parent.parent
-RAISES = "raises-exception"
-PAPERMILL_TAGS = {"injected-parameters", "papermill-error-cell-tag"}
+RAISES = notebook_format.RAISES_TAG
+PAPERMILL_TAGS = {notebook_format.INJECTED_TAG, "papermill-error-cell-tag"}
 CHECK_LINE = re.compile(r"^(✅|❌|⏳) (\w+): (correct|incorrect|not attempted)", re.M)
 
 
@@ -30,7 +32,7 @@ class ParameterError(ValueError):
 def parameters_cell(nb: nbformat.NotebookNode) -> tuple[int, nbformat.NotebookNode]:
     """Return (index, cell) of the cell tagged 'parameters'."""
     for i, cell in enumerate(nb.cells):
-        if cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", []):
+        if cell.cell_type == "code" and notebook_format.PARAMETERS_TAG in cell.metadata.get("tags", []):
             return i, cell
     raise ParameterError("the notebook has no code cell tagged 'parameters'")
 
@@ -64,7 +66,7 @@ def validate_parameters(nb: nbformat.NotebookNode, params: dict[str, Any], name:
 
 def smoke_parameters(nb: nbformat.NotebookNode) -> dict[str, Any]:
     """Return the parameters the test suite runs this notebook with (metadata course.smoke_parameters)."""
-    return dict(nb.metadata.get("course", {}).get("smoke_parameters", {}))
+    return notebook_format.smoke_parameters(nb.metadata)
 
 
 @dataclass
@@ -173,6 +175,26 @@ def write_back(path: Path, run: Run) -> None:
     os.replace(tmp, path)
 
 
+def _run_one(path: Path, args: argparse.Namespace, extra: dict[str, Any]) -> tuple[str, str, float, list[str]]:
+    """Execute one notebook for main(); return (name, status, seconds, problems)."""
+    if not path.exists():
+        return path.name, "missing", 0.0, [f"{path} does not exist"]
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as err:  # not JSON, not a notebook, unreadable
+        return path.name, "unreadable", 0.0, [f"{path} is not a readable notebook: {err}"]
+    params = {**(smoke_parameters(nb) if args.smoke else {}), **extra}
+    try:
+        run = execute(path, Path(args.out) / args.form / path.name, params)
+    except ParameterError as err:
+        return path.name, "bad parameter", 0.0, [str(err)]
+    problems = run.problems(student=args.form == "notebooks")
+    if args.write_back and not problems and args.form == "solutions" and not args.smoke and not extra:
+        write_back(path, run)
+    print(f"  {path.name}: {'FAILED' if problems else 'ok'} ({run.seconds:.1f} s)", file=sys.stderr)
+    return path.name, "FAILED" if problems else "ok", run.seconds, problems
+
+
 def main(argv: list[str] | None = None) -> int:
     """Execute the course and print a table of notebook, status and seconds."""
     parser = argparse.ArgumentParser(description="Execute course notebooks headless with papermill.")
@@ -194,31 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     folder = ROOT / args.form
     paths = [Path(p) if Path(p).exists() else folder / Path(p).with_suffix(".ipynb").name
              for p in args.notebooks] or sorted(folder.glob("*.ipynb"))
-    rows, failed = [], 0
-    for path in paths:
-        if not path.exists():
-            rows.append((path.name, "missing", 0.0, [f"{path} does not exist"]))
-            failed += 1
-            continue
-        try:
-            nb = nbformat.read(path, as_version=4)
-        except Exception as err:  # not JSON, not a notebook, unreadable
-            rows.append((path.name, "unreadable", 0.0, [f"{path} is not a readable notebook: {err}"]))
-            failed += 1
-            continue
-        params = {**(smoke_parameters(nb) if args.smoke else {}), **extra}
-        try:
-            run = execute(path, Path(args.out) / args.form / path.name, params)
-        except ParameterError as err:
-            rows.append((path.name, "bad parameter", 0.0, [str(err)]))
-            failed += 1
-            continue
-        problems = run.problems(student=args.form == "notebooks")
-        failed += bool(problems)
-        if args.write_back and not problems and args.form == "solutions" and not args.smoke and not extra:
-            write_back(path, run)
-        rows.append((path.name, "FAILED" if problems else "ok", run.seconds, problems))
-        print(f"  {path.name}: {'FAILED' if problems else 'ok'} ({run.seconds:.1f} s)", file=sys.stderr)
+    rows = [_run_one(path, args, extra) for path in paths]
+    failed = sum(1 for row in rows if row[1] != "ok")
     width = max([len(r[0]) for r in rows] + [8])
     print(f"\n{'notebook':<{width}}  {'status':<13}  seconds")
     for name, status, secs, _ in rows:
