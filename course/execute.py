@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import argparse
 import ast
+import json
 import os
 import re
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -18,10 +20,12 @@ from typing import Any
 import nbformat
 
 from helpers import notebook_format
+from helpers.errors import MARK as EXPECTED_MARK
 
 ROOT = Path(__file__).resolve().parent.parent
 RAISES = notebook_format.RAISES_TAG
 PAPERMILL_TAGS = {notebook_format.INJECTED_TAG, "papermill-error-cell-tag"}
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 CHECK_LINE = re.compile(r"^(✅|❌|⏳) (\w+): (correct|incorrect|not attempted)", re.M)
 
 
@@ -94,17 +98,18 @@ class Run:
     seconds: float
     errors: list[CellError] = field(default_factory=list)
     untriggered: list[int] = field(default_factory=list)
+    unshown: list[int] = field(default_factory=list)
     checks: dict[str, str] = field(default_factory=dict)
     failure: str = ""
     nb: nbformat.NotebookNode | None = None
 
     def problems(self, student: bool) -> list[str]:
         """List what is wrong with this run for a solution (student=False) or a student copy."""
-        out = [self.failure] if self.failure else []
-        for err in self.errors:
-            if not err.tagged and not (student and err.ename == "NotImplementedError"):
-                out.append(f"unexpected error in {err}")
+        reported = [e for e in self.errors if not e.tagged and not (student and e.ename == "NotImplementedError")]
+        out = [self.failure] if self.failure and not reported else []  # else the cell errors say why
+        out += [f"unexpected error in {err}" for err in reported]
         out += [f"cell {i} is tagged raises-exception but raised nothing" for i in self.untriggered]
+        out += [f"cell {i}: an expect_error block printed no expected error" for i in self.unshown]
         want = "not attempted" if student else "correct"
         out += [f"check {n} reported {s!r}, expected {want!r}" for n, s in self.checks.items() if s != want]
         return out
@@ -123,6 +128,10 @@ def analyse(nb: nbformat.NotebookNode, name: str, seconds: float) -> Run:
             run.errors.append(CellError(i, cell.get("id", "?"), o.ename, o.evalue, tagged, cell.source))
         if tagged and not errs and cell.get("execution_count") is not None:
             run.untriggered.append(i)
+        shown = sum("".join(o.get("text", "")).count(EXPECTED_MARK) for o in cell.get("outputs", [])
+                    if o.output_type == "stream")
+        if cell.get("execution_count") is not None and not errs and shown < cell.source.count("with expect_error("):
+            run.unshown.append(i)
         for o in cell.get("outputs", []):
             text = o.get("text", "") if o.output_type == "stream" else o.get("data", {}).get("text/plain", "")
             for _, ex_name, status in CHECK_LINE.findall("".join(text)):
@@ -130,26 +139,43 @@ def analyse(nb: nbformat.NotebookNode, name: str, seconds: float) -> Run:
     return run
 
 
-def execute(path: Path, out_path: Path, params: dict[str, Any], *, timeout: int = 600,
-            kernel_name: str = "python3") -> Run:
-    """Run a notebook with papermill (errors allowed so every cell runs) and analyse the result."""
-    import papermill as pm
+def _command(tool: str, path: Path, out_path: Path, params: dict[str, Any], timeout: int, kernel: str) -> list[str]:
+    """The plain command line of papermill or nbconvert that executes path into out_path."""
+    if tool == "papermill":
+        extra = ["-y", json.dumps(params)] if params else []
+        return [sys.executable, "-m", "papermill", str(path), str(out_path), *extra, "-k", kernel, "--cwd",
+                str(path.parent), "--execution-timeout", str(timeout), "--no-progress-bar", "--no-log-output"]
+    return [sys.executable, "-m", "nbconvert", "--to", "notebook", "--execute", f"--output={out_path}",
+            f"--ExecutePreprocessor.timeout={timeout}", f"--ExecutePreprocessor.kernel_name={kernel}", str(path)]
 
+
+def execute(path: Path, out_path: Path, params: dict[str, Any], *, timeout: int = 600,
+            kernel_name: str = "python3", tool: str = "papermill") -> Run:
+    """Run a notebook with the plain papermill (or nbconvert) command line and analyse the result.
+
+    Both stop at the first error, as they do for anyone; the run fails when the command exits non-zero.
+    nbconvert cannot inject parameters, so a copy with papermill's parameters cell is executed instead.
+    """
     nb = nbformat.read(path, as_version=4)
     validate_parameters(nb, params, path.name)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    start, failure = time.perf_counter(), ""
-    try:
-        pm.execute_notebook(str(path), str(out_path), parameters=params, kernel_name=kernel_name,
-                            cwd=str(path.parent), progress_bar=False, allow_errors=True,
-                            execution_timeout=timeout, log_output=False)
-    except pm.PapermillExecutionError:
-        pass  # judged below from the output notebook, where raises-exception cells are allowed
-    except Exception as err:  # the kernel died, a cell timed out, the notebook is not valid JSON ...
-        failure = f"{type(err).__name__}: {err}"
+    source = path
+    if tool == "nbconvert" and params:
+        from papermill.parameterize import parameterize_notebook
+
+        nb.metadata.setdefault("papermill", {})
+        for cell in nb.cells:
+            cell.metadata.setdefault("tags", [])
+        source = out_path.with_name(f"{out_path.stem}.in.ipynb")
+        nbformat.write(parameterize_notebook(nb, params), source)
+    start = time.perf_counter()
+    proc = subprocess.run(_command(tool, source, out_path, params, timeout, kernel_name), cwd=path.parent,
+                          capture_output=True, text=True)
     seconds = time.perf_counter() - start
+    tail = (proc.stderr.strip().splitlines() or [""])[-1][:300]
+    failure = f"{tool} exited {proc.returncode}: {tail}" if proc.returncode else ""
     if not out_path.exists():
-        return Run(path.name, seconds, failure=failure or "papermill wrote no output notebook")
+        return Run(path.name, seconds, failure=failure or f"{tool} wrote no output notebook")
     run = analyse(nbformat.read(out_path, as_version=4), path.name, seconds)
     run.failure = failure
     return run
@@ -159,7 +185,10 @@ def sanitize(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Drop papermill's added cells and timing metadata so committed outputs are deterministic."""
     nb.cells = [c for c in nb.cells if not PAPERMILL_TAGS & set(c.metadata.get("tags", []))]
     nb.metadata.pop("papermill", None)
+    nb.metadata.pop("widgets", None)  # widget state is not committed: a reopened widget would have no model
     for cell in nb.cells:
+        if cell.cell_type == "code":  # a live widget (a tqdm bar) leaves nothing that renders outside the kernel
+            cell.outputs = [o for o in cell.outputs if WIDGET_VIEW not in o.get("data", {})]
         for key in ("papermill", "execution"):
             cell.metadata.pop(key, None)
         if cell.metadata.get("tags") == []:

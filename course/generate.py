@@ -18,7 +18,7 @@ from helpers.notebook_format import BEGIN, END, MD_BEGIN, MD_END, META_KEY
 ROOT = Path(__file__).resolve().parent.parent
 MD_STUB = "*Write your answer here.*"
 KEEP_CELL_METADATA = ("tags", "exercise")
-KEEP_NB_METADATA = ("kernelspec", META_KEY)
+KEEP_NB_METADATA = ("kernelspec", "language_info", META_KEY)  # as a kernel reports them: clean on open
 
 
 class GenerationError(ValueError):

@@ -6,6 +6,7 @@ import importlib
 import os
 import pkgutil
 import random
+import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -100,6 +101,13 @@ def expected_outputs(ex: Exercise, fresh: int = 1) -> dict[int, Any]:
                           "were found (reinstall the course, or run it from its own folder)")
     return stored
 
+def _student_line(err: BaseException, answer: Any) -> str:
+    """Where in the student's own cell the error came from (the deepest frame in the answer's file), or ''."""
+    file = getattr(getattr(answer, "__code__", None), "co_filename", None)
+    frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename == file]
+    return f"\n   at line {frames[-1].lineno} of your cell: {frames[-1].line}" if frames else ""
+
+
 def evaluate(ex: Exercise, answer: Any) -> Result:
     """Run the exercise's cases on answer and judge it (no printing)."""
     if not callable(answer):
@@ -112,9 +120,9 @@ def evaluate(ex: Exercise, answer: Any) -> Result:
             return Result(ex.name, NOT_ATTEMPTED,
                           "replace the `raise NotImplementedError` line with your code, then run the cell again",
                           ex.hint)
-        except Exception as err:  # the student's code failed: say how, keep going
+        except Exception as err:  # the student's code failed: say how and where, keep going
             return Result(ex.name, INCORRECT, f"your function raised {type(err).__name__}: {err} "
-                          f"(inputs: {ex.describe_inputs(seed)})", ex.hint)
+                          f"(inputs: {ex.describe_inputs(seed)}){_student_line(err, answer)}", ex.hint)
         msg = difference(got, want, rtol=ex.rtol, atol=ex.atol, check_dtype=ex.check_dtype)
         if msg:
             return Result(ex.name, INCORRECT, f"{msg} (inputs: {ex.describe_inputs(seed)})", ex.hint)

@@ -60,6 +60,17 @@ def test_student_copy_runs_with_only_stub_errors(name):
     assert not problems, report(name, "notebooks", problems)
 
 
+@pytest.mark.parametrize("form", ["solutions", "notebooks"])
+@pytest.mark.parametrize("name", NAMES)
+def test_nbconvert_runs_the_notebook_to_the_end(name, form):
+    """The other plain tool: `jupyter nbconvert --execute` stops at any error, so every cell must run clean."""
+    path = ROOT / form / f"{name}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    run = execute(path, BUILD / "nbconvert" / form / path.name, parameters_for(nb), tool="nbconvert")
+    problems = run.problems(student=form == "notebooks")
+    assert not problems, report(name, f"nbconvert {form}", problems)
+
+
 @pytest.mark.skipif(TEST_DEVICE != "cpu", reason="committed outputs are CPU outputs; GPU runs differ legitimately")
 @pytest.mark.parametrize("name", NAMES)
 def test_committed_outputs_reproduce(name):
