@@ -14,7 +14,7 @@ OUT    ?= grades
 # Set UNSANDBOXED=1 to grade without bubblewrap (the grader names the risk).
 UNSANDBOXED ?=
 
-.PHONY: help setup lab run test test-ui test-fast test-gpu notebooks outputs release test-release bench grade clean
+.PHONY: help setup lab run test test-ui test-fast test-gpu notebooks outputs release test-release site test-site bench grade clean
 
 help:            ## list the tasks
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -59,6 +59,13 @@ release:         ## build the class hand-out without answers: build/release/ and
 test-release:    ## install the hand-out in a fresh venv, as a student would, and run every notebook there
 	$(PY) -m course release
 	$(PY) -m course check-release
+
+site:            ## build the course website into build/site/ (offline; open build/site/index.html)
+	$(PY) -m course.site build
+
+test-site:       ## build the site and check every page in headless Chromium (screenshots in build/site-shots/)
+	$(PY) -m course.site build
+	COURSE_SITE=1 $(PY) -m pytest -q -p no:xdist tests/site
 
 bench:           ## print speed and accuracy figures (CIFAR-10 training, grader throughput)
 	$(PY) -m course bench

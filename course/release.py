@@ -43,7 +43,8 @@ def store_expected(helpers_dir: Path) -> int:
     import torch
 
     from helpers import exercises
-    from helpers.references import pack, reference
+    from course.plain import pack
+    from helpers.references import reference
 
     lessons: dict[str, dict] = {}
     for name, ex in sorted(exercises.load_all().items()):

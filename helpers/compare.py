@@ -54,6 +54,8 @@ def describe(value: Any) -> str:
 def difference(got: Any, expected: Any, *, rtol: float = 1e-5, atol: float = 1e-6,
                check_dtype: bool = True, where: str = "") -> str | None:
     """Return None when got matches expected, else a message saying what differs (never the expected values)."""
+    if got is None and expected is not None:
+        return f"{where}None: does your function end with a `return` of its result?"
     if isinstance(expected, torch.Tensor):
         if isinstance(got, np.ndarray):
             return f"{where}a NumPy array, expected a torch tensor: convert with torch.from_numpy"
@@ -73,7 +75,9 @@ def difference(got: Any, expected: Any, *, rtol: float = 1e-5, atol: float = 1e-
             return f"{where}a one-element tensor, expected a Python number: use .item()"
         if isinstance(got, bool) or not isinstance(got, (int, float)):
             return f"{where}a {describe(got)}, expected a Python number"
-        if isinstance(expected, int) and isinstance(got, int):
+        if isinstance(expected, int):
+            if not isinstance(got, int):
+                return f"{where}a {type(got).__name__}, expected an int (convert with int(...))"
             return None if got == expected else f"{where}not the expected integer"
         if math.isclose(float(got), float(expected), rel_tol=rtol, abs_tol=atol):
             return None
@@ -95,7 +99,7 @@ def _container_diff(got: Any, expected: Any, rtol: float, atol: float, check_dty
     else:
         if isinstance(expected, tuple) and isinstance(got, torch.Size):
             got = tuple(got)
-        if not isinstance(got, (tuple, list)):
+        if type(got) is not type(expected):
             return f"{where}a {describe(got)}, expected a {type(expected).__name__} of length {len(expected)}"
         if len(got) != len(expected):
             return f"{where}{len(got)} items, expected {len(expected)}"

@@ -20,10 +20,11 @@ exercise(LESSON, "scaled_identity", make_args=lambda seed: (_size(seed, 2, 5), f
          hint="Only the diagonal holds value; every other entry must stay 0. Which creator makes a diagonal?")
 
 def _args_round_to_long(seed: int) -> tuple:
-    n = _size(seed, 5, 6)
-    return (torch.randn(n, generator=generator(seed)) * 4,)
+    x = torch.randn(_size(seed, 5, 6), generator=generator(seed)) * 4
+    return (torch.cat([x, torch.tensor([2.5, -0.5, 3.5, -1.5])]) if seed % 3 == 2 else x,)  # halves: to even
 exercise(LESSON, "round_to_long", make_args=_args_round_to_long,
-         hint="Casting to an integer dtype drops the fractional part (towards zero); it does not round.")
+         hint="Casting to an integer dtype drops the fractional part (towards zero); it does not round. "
+              "Halves go to the even neighbour, as torch.round does; floor(x + 0.5) does not.")
 
 def _call_seeded_noise(fn, args: tuple) -> tuple:
     """Return the noise and whether the global random state was left untouched."""
@@ -58,9 +59,9 @@ exercise(LESSON, "row_dots", make_args=_args_row_dots,
          hint="One dot product per row: multiply matching rows and sum over the feature index only. "
               "Which index appears in the output of your einsum?")
 
-def _args_center_columns(seed: int) -> tuple:
-    return (torch.randn(_size(seed, 3, 4), _size(seed, 2, 3), generator=generator(seed)) + seed % 5,)
-exercise(LESSON, "center_columns", make_args=_args_center_columns,
+exercise(LESSON, "center_columns",
+         make_args=lambda seed: (torch.randn(_size(seed, 3, 4), _size(seed, 2, 3), generator=generator(seed))
+                                 + seed % 5,),
          hint="Average down each column (over the rows) and keep that dimension so it broadcasts back.")
 
 def _args_stack_columns(seed: int) -> tuple:
@@ -73,11 +74,15 @@ exercise(LESSON, "stack_columns", make_args=_args_stack_columns,
 def _args_one_hot_float(seed: int) -> tuple:
     num_classes = _size(seed, 3, 5)
     n = _size(seed, 4, 4)
-    return (torch.randint(num_classes, (n,), generator=generator(seed)), num_classes)
+    top = num_classes - (seed % 3 == 1)  # one input never uses the last class: it must still get a column
+    return (torch.randint(top, (n,), generator=generator(seed)), num_classes)
 exercise(LESSON, "one_hot_float", make_args=_args_one_hot_float,
          hint="Row k of an identity matrix is the one-hot vector for class k; a tensor of row indices "
               "selects many rows at once. Mind the dtype.")
-exercise(LESSON, "count_above_mean",
-         make_args=lambda seed: (torch.randn(_size(seed, 4, 5), _size(seed, 2, 3), generator=generator(seed)),),
+def _args_count_above_mean(seed: int) -> tuple:
+    if seed % 3 == 1:  # whole numbers, several of them equal to the mean: "strictly greater" matters
+        return (torch.tensor([[1.0, 2.0, 3.0], [2.0, 2.0, 2.0], [4.0, 0.0, 2.0]]) + seed % 5,)
+    return (torch.randn(_size(seed, 4, 5), _size(seed, 2, 3), generator=generator(seed)),)
+exercise(LESSON, "count_above_mean", make_args=_args_count_above_mean,
          hint="A comparison gives a bool tensor; summing it counts the True values. "
               "The answer must be a Python int, not a tensor.")

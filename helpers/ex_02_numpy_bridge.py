@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from helpers.exercises import exercise, generator
+from helpers.exercises import Mistake, exercise, generator
 
 LESSON = "02_numpy_bridge"
 
@@ -29,9 +29,17 @@ exercise(LESSON, "snapshot", make_args=lambda seed: (_array(seed, (np.float64, n
          hint="The checker changes the array after your function returns; your tensor must NOT change. "
               "Keep the array's dtype. Which conversion always copies?")
 
-def _args_to_numpy(seed: int) -> tuple:
-    return (torch.randn(2 + seed % 3, 3, generator=generator(seed)).requires_grad_(),)
-exercise(LESSON, "to_numpy", make_args=_args_to_numpy,
+def _call_to_numpy(fn, args: tuple) -> object:
+    """fn(t); with a GPU (make test-gpu) also fn of the same tensor on it, which must give the same array."""
+    out = fn(*args)
+    if torch.cuda.is_available():
+        on_gpu = fn(args[0].detach().cuda().requires_grad_())
+        if not isinstance(on_gpu, np.ndarray) or not np.allclose(on_gpu, out):
+            raise Mistake("for the same tensor on cuda your function does not return the same NumPy array")
+    return out
+exercise(LESSON, "to_numpy",
+         make_args=lambda seed: (torch.randn(2 + seed % 3, 3, generator=generator(seed)).requires_grad_(),),
+         call=_call_to_numpy,
          hint="A tensor that requires grad cannot go to NumPy directly, and neither can a GPU tensor. "
               "Detach it from autograd and bring it to the CPU first.")
 
@@ -45,9 +53,8 @@ exercise(LESSON, "promote_all", make_args=_args_promote_all,
          hint="PyTorch can tell you the common dtype of two dtypes; fold it over the whole list, "
               "then cast each tensor to it. Do not assume the answer is always a float.")
 
-def _args_column_means_list(seed: int) -> tuple:
-    return (torch.randn(3 + seed % 4, 2 + seed % 3, generator=generator(seed)),)
-exercise(LESSON, "column_means_list", make_args=_args_column_means_list,
+exercise(LESSON, "column_means_list",
+         make_args=lambda seed: (torch.randn(3 + seed % 4, 2 + seed % 3, generator=generator(seed)),),
          hint="The result must be a list of plain Python floats, not a list of tensors.")
 exercise(LESSON, "float32_input",
          make_args=lambda seed: (_array(seed, (np.float32, np.float64, np.int64)[seed % 3]),), call=_call_then_mutate,
@@ -62,6 +69,8 @@ def _args_shares_memory(seed: int) -> tuple:
         kind = (seed + k) % 4
         t = [torch.from_numpy(a), torch.tensor(a), torch.from_numpy(a)[1:], torch.from_numpy(a.copy())][kind]
         pairs.append((a, t))
+    even = rng.standard_normal(8)  # interleaved: a[0::2] and a[1::2] overlap in range, share no element
+    pairs += [(even[0::2], torch.from_numpy(even[1::2])), (even[0::2], torch.from_numpy(even[2::2]))]
     return (pairs,)
 exercise(LESSON, "shares_memory", make_args=_args_shares_memory,
          call=lambda fn, args: [fn(a, t) for a, t in args[0]],

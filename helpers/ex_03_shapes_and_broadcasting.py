@@ -49,7 +49,7 @@ def _in_place_outcome(fn: Callable[..., Any], args: tuple) -> dict:
     x = args[0]
     out = fn(x)
     return {"x after the call": x, "returned x itself": out is x}
-exercise(LESSON, "center_columns_", make_args=_args_center, call=_in_place_outcome,
+exercise(LESSON, "center_columns_", make_args=_args_center, call=_in_place_outcome, mutates=True,
          hint="Only operations whose names end in '_' (or augmented assignments) change x itself; "
               "the means must broadcast along the rows.")
 
@@ -66,6 +66,8 @@ def _args_broadcast_shape(seed: int) -> tuple:
         a[-1], b[-1] = base[-1], base[-1] + 1
     if seed % 4 == 3:
         a, b = b, a
+    if seed % 8 == 5:  # an empty dimension broadcasts against 1 (to 0), not against 2
+        a, b = (3, 0), (1,)
     return (tuple(a), tuple(b))
 exercise(LESSON, "broadcast_shape", make_args=_args_broadcast_shape, seeds=(0, 1, 2, 3, 4, 5, 6, 7),
          hint="Align the two shapes on the right (pad the shorter one with 1s on the left), "

@@ -50,7 +50,8 @@ def _args_vector(seed: int) -> tuple:
     return (torch.randn(4 + seed % 5, generator=generator(seed)) * 2,)
 exercise(LESSON, "grad_of_f", make_args=_args_vector, call=_clean_call,
          hint="Build f from a copy of x that requires grad, then ask autograd for the gradient." + _NO_TRACE)
-exercise(LESSON, "sigmoid_grad", make_args=_args_vector, call=_clean_call,
+_HUGE = torch.tensor([-1000.0, -90.0, 90.0, 1000.0])  # exp(-t) overflows for t = -1000: a formula must not
+exercise(LESSON, "sigmoid_grad", make_args=lambda seed: (torch.cat([_args_vector(seed)[0], _HUGE]),), call=_clean_call,
          hint="Differentiate 1 / (1 + exp(-t)) with the chain rule, then write the result using sigmoid(t) itself.")
 
 def _args_predict(seed: int) -> tuple:

@@ -5,7 +5,7 @@ from typing import Any
 
 import torch
 
-from helpers.exercises import exercise, generator
+from helpers.exercises import Mistake, exercise, generator
 
 LESSON = "05_devices_and_cuda"
 
@@ -24,9 +24,14 @@ exercise(LESSON, "choose_device", make_args=_args_choose_device, call=_call_choo
          hint="'auto' (or '') means: the first of cuda, mps, cpu that appears in the list, whatever the list's "
               "order. An explicit name such as 'cuda:1' is usable when its type (the part before ':') is available.")
 
-def _args_to_cpu_float64(seed: int) -> tuple:
-    return (torch.randn(2 + seed % 3, 3, generator=generator(seed)),)
-exercise(LESSON, "to_cpu_float64", make_args=_args_to_cpu_float64,
+def _call_to_cpu_float64(fn: Any, args: tuple) -> Any:
+    """fn(x); with a GPU (make test-gpu) also fn of x on it, whose result must come back to the CPU."""
+    out = fn(*args)
+    if torch.cuda.is_available() and (moved := fn(args[0].cuda())).device.type != "cpu":
+        raise Mistake(f"for an input on cuda your result stays on {moved.device}")
+    return out
+exercise(LESSON, "to_cpu_float64",
+         make_args=lambda seed: (torch.randn(2 + seed % 3, 3, generator=generator(seed)),), call=_call_to_cpu_float64,
          hint="One call to .to(...) can take a device and a dtype together.")
 
 def _leaf(g: torch.Generator, k: int) -> Any:
@@ -62,10 +67,26 @@ def _args_standardize(seed: int) -> tuple:
     x = torch.randn(5, f, generator=g)
     return (x, torch.randn(f, generator=g).tolist(), (torch.rand(f, generator=g) + 0.5).tolist())
 
-def _call_standardize(fn: Any, args: tuple) -> dict:
+def _call_standardize(fn: Any, args: tuple) -> Any:
+    """Values judged on the CPU; the device alone checked on CUDA when there is one, else on `meta`.
+
+    Meta tensors have no values: an answer that reads values (.item(), printing) cannot be judged there and is
+    not rejected for it; only a device mix-up counts.
+    """
     x, mean, std = args
-    on_meta = fn(x.to("meta"), mean, std)
-    return {"values on cpu": fn(x, mean, std), "device of the result for a meta input": on_meta.device.type}
+    out = fn(x, mean, std)
+    device = "cuda" if torch.cuda.is_available() else "meta"
+    try:
+        moved = fn(x.to(device), mean, std)
+    except RuntimeError as err:
+        if "device" in str(err):
+            raise Mistake(f"for an input on {device} your function fails: {err}") from None
+        return out
+    except (NotImplementedError, TypeError):  # reading the values of a meta tensor
+        return out
+    if moved.device.type != device:
+        raise Mistake(f"for an input on {device} your result is on {moved.device}: create tensors on x.device")
+    return out
 exercise(LESSON, "standardize_on_device", make_args=_args_standardize, call=_call_standardize,
          hint="Every tensor you create inside the function must live where x lives: "
               "look at the `device=` argument of torch.tensor.")
@@ -97,6 +118,9 @@ def _args_gpu_wins_from(seed: int) -> tuple:
     cases.append((sizes, cpu, noisy))
     cases.append((sizes, cpu, [c * 3 for c in cpu]))  # the GPU never wins
     cases.append((sizes, cpu, [c / 3 for c in cpu]))  # the GPU always wins
+    tie = [c / 3 for c in cpu]
+    tie[1] = cpu[1]  # equally fast at one size: that is not faster
+    cases.append((sizes, cpu, tie))
     return (cases,)
 exercise(LESSON, "gpu_wins_from", make_args=_args_gpu_wins_from,
          call=lambda fn, args: [fn(list(s), list(c), list(gp)) for s, c, gp in args[0]],

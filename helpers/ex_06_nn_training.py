@@ -18,12 +18,14 @@ def _args_build_mlp(seed: int) -> tuple:
 
 def _call_build_mlp(fn: Any, args: tuple) -> dict:
     in_f, hidden, out_f, x, seed = args
-    with torch.random.fork_rng(devices=[]):  # seeded initialisation without disturbing the caller's random state
-        torch.manual_seed(seed)
+    with torch.random.fork_rng(devices=[]):  # the answer may seed or draw: the caller's random state is kept
         model = fn(in_f, hidden, out_f)
-    with torch.no_grad():
+    with torch.no_grad():  # the same weights by position, whatever order the layers were created in
+        for i, p in enumerate(model.parameters()):
+            p.copy_(torch.randn(p.shape, generator=generator(seed * 10 + i)))
         out = model(x)
-    return {"layers": [type(m).__name__ for m in model.children()],
+    return {"an nn.Sequential": isinstance(model, nn.Sequential),
+            "layers": [type(m).__name__ for m in model.children()],
             "parameter count": sum(p.numel() for p in model.parameters()), "output": out}
 exercise(LESSON, "build_mlp", make_args=_args_build_mlp, call=_call_build_mlp,
          hint="Three layers in this order: a Linear from in_features to hidden, a ReLU, a Linear from hidden to "
@@ -44,7 +46,8 @@ exercise(LESSON, "count_trainable_parameters", make_args=lambda seed: (3 + seed 
 def _args_logits(seed: int) -> tuple:
     g = generator(seed)
     n, c = 6 + seed, 3 + seed % 3
-    return (torch.randn(n, c, generator=g) * 2, torch.randint(0, c, (n,), generator=g))
+    scale = 60.0 if seed % 3 == 2 else 2.0  # large logits: exp overflows float32 unless the sum is stabilised
+    return (torch.randn(n, c, generator=g) * scale, torch.randint(0, c, (n,), generator=g))
 exercise(LESSON, "accuracy_from_logits", make_args=_args_logits,
          hint="The predicted class of a row is the index of its largest logit; accuracy is the fraction of "
               "rows where it equals the target, as a Python float.")
@@ -66,7 +69,7 @@ def _call_sgd_update(fn: Any, args: tuple) -> dict:
     returned = fn(params, lr)
     return {"returned": returned, "parameters": [p.detach().clone() for p in params],
             "still trainable": all(p.requires_grad and p.is_leaf for p in params)}
-exercise(LESSON, "sgd_update", make_args=_args_sgd_update, call=_call_sgd_update,
+exercise(LESSON, "sgd_update", make_args=_args_sgd_update, call=_call_sgd_update, mutates=True,
          hint="Change each parameter in place (p -= ...) inside `with torch.no_grad():`; rebinding the loop "
               "variable (p = p - ...) changes nothing outside the loop. Return nothing.")
 
@@ -85,18 +88,20 @@ def _call_train_step(fn: Any, args: tuple) -> dict:
     loss_fn = nn.MSELoss()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     loss_fn(model(2 * xb), yb).backward()  # stale gradients left over from an earlier batch
+    model.eval()  # as after an evaluation: the step must switch back to training mode
     loss = fn(model, xb, yb, loss_fn, optimizer)
-    return {"loss": loss, "parameters after the step": [p.detach().clone() for p in model.parameters()]}
+    return {"loss": loss, "parameters after the step": [p.detach().clone() for p in model.parameters()],
+            "model in training mode": model.training}
 exercise(LESSON, "train_on_batch", make_args=_args_train_step, call=_call_train_step,
          hint="The five steps: model.train(), forward, loss, optimizer.zero_grad(), loss.backward(), "
               "optimizer.step(); return the loss as a Python float. The model may hold gradients from before.")
 
-def _args_window(seed: int) -> tuple:
-    return (torch.randn(7 + seed % 5, generator=generator(seed)), 2 + seed % 3)
 
 def _call_window(fn: Any, args: tuple) -> dict:
     ds = fn(*args)
     return {"is a Dataset": isinstance(ds, Dataset), "length": len(ds), "items": [ds[i] for i in range(len(ds))]}
-exercise(LESSON, "make_window_dataset", make_args=_args_window, call=_call_window,
+exercise(LESSON, "make_window_dataset",
+         make_args=lambda seed: (torch.randn(7 + seed % 5, generator=generator(seed)),
+         2 + seed % 3), call=_call_window,
          hint="A window needs `window` values plus one target after them, so fewer items than values exist; "
               "item i starts at position i.")

@@ -2,7 +2,9 @@
 hint) are registered by helpers/ex_NN_topic.py; answers live only in solutions/ (see helpers.references)."""
 from __future__ import annotations
 
+import contextlib
 import importlib
+import io
 import os
 import pkgutil
 import random
@@ -10,7 +12,11 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import numpy as np
+import torch
+
 from helpers.compare import describe, difference
+from helpers.notebook_format import STUB
 from helpers.references import reference, stored_expected
 
 CORRECT, INCORRECT, NOT_ATTEMPTED = "correct", "incorrect", "not_attempted"
@@ -32,14 +38,24 @@ class Exercise:
     atol: float = 1e-6
     check_dtype: bool = True
     call: Callable[[Callable[..., Any], tuple], Any] = field(default=lambda fn, args: fn(*args))
+    mutates: bool = False  # True when the prompt asks the function to change its inputs in place
 
     def run(self, fn: Callable[..., Any], seed: int) -> Any:
         """Call fn on the inputs built from seed and return what gets compared."""
         return self.call(fn, self.make_args(seed))
 
     def describe_inputs(self, seed: int) -> str:
-        """Describe the inputs built from seed by type and shape."""
-        return ", ".join(describe(a) for a in self.make_args(seed)) or "no arguments"
+        """The inputs built from seed: small ones in full (they are not the answer), others by type and shape."""
+        return ", ".join(_show(a) for a in self.make_args(seed)) or "no arguments"
+
+
+def _show(value: Any) -> str:
+    """A value in full when it is small (a few dozen numbers at most), else its type and shape."""
+    if isinstance(value, torch.Tensor) and value.numel() <= 24 and value.device.type == "cpu":
+        return f"tensor({value.tolist()}, dtype={value.dtype})"
+    if isinstance(value, (int, float, str, bool)) or (isinstance(value, (list, tuple)) and len(repr(value)) <= 80):
+        return repr(value)
+    return describe(value)
 
 @dataclass(frozen=True)
 class Result:
@@ -72,7 +88,6 @@ def exercise(lesson: str, name: str, *, make_args: Callable[[int], tuple], hint:
 
 def generator(seed: int) -> Any:
     """A CPU torch.Generator seeded with an exercise seed, for building inputs."""
-    import torch
     return torch.Generator().manual_seed(seed)
 
 def load_all() -> dict[str, Exercise]:
@@ -101,6 +116,44 @@ def expected_outputs(ex: Exercise, fresh: int = 1) -> dict[int, Any]:
                           "were found (reinstall the course, or run it from its own folder)")
     return stored
 
+class Mistake(Exception):
+    """A mistake a spec's call detected in the answer (its message is shown as it is)."""
+
+
+def _copies(value: Any, out: list) -> list:
+    """(object, copy) for value's tensors, arrays and containers (a container's copy lists its items)."""
+    if isinstance(value, (torch.Tensor, np.ndarray)):
+        out.append((value, value.detach().clone() if isinstance(value, torch.Tensor) else value.copy()))
+    elif isinstance(value, (list, tuple, dict)):
+        out.append((value, list(value.values() if isinstance(value, dict) else value)))
+        for item in out[-1][1]:
+            _copies(item, out)
+    return out
+
+
+def _unchanged(now: Any, before: Any) -> bool:
+    """True when an object still equals its copy (items of a container: the very same objects)."""
+    if isinstance(now, (list, tuple, dict)):
+        items = list(now.values() if isinstance(now, dict) else now)
+        return len(items) == len(before) and all(a is b for a, b in zip(items, before))
+    if isinstance(now, np.ndarray):
+        return bool(np.array_equal(now, before, equal_nan=now.dtype.kind in "fc"))
+    return now.device.type == "meta" or bool(torch.equal(now.detach().nan_to_num(), before.nan_to_num()))
+
+
+def guarded(ex: Exercise, answer: Callable[..., Any]) -> Callable[..., Any]:
+    """answer, raising Mistake when it changes its arguments (unless the exercise asks for that)."""
+    def call(*args: Any) -> Any:
+        copies = [_copies(a, []) for a in args]
+        out = answer(*args)
+        changed = [i for i, pairs in enumerate(copies) if not all(_unchanged(n, b) for n, b in pairs)]
+        if changed and not ex.mutates:
+            raise Mistake(f"your function changed its input (argument {changed[0] + 1}, a "
+                          f"{describe(args[changed[0]])}) in place; the prompt asks for a new result")
+        return out
+    return call
+
+
 def _student_line(err: BaseException, answer: Any) -> str:
     """Where in the student's own cell the error came from (the deepest frame in the answer's file), or ''."""
     file = getattr(getattr(answer, "__code__", None), "co_filename", None)
@@ -112,21 +165,45 @@ def evaluate(ex: Exercise, answer: Any) -> Result:
     """Run the exercise's cases on answer and judge it (no printing)."""
     if not callable(answer):
         return Result(ex.name, INCORRECT, f"expected a function, got a {describe(answer)}", ex.hint)
-    expected = expected_outputs(ex)
+    expected, printed = expected_outputs(ex), io.StringIO()
     for seed, want in expected.items():
-        try:
-            got = ex.run(answer, seed)
-        except NotImplementedError:
-            return Result(ex.name, NOT_ATTEMPTED,
-                          "replace the `raise NotImplementedError` line with your code, then run the cell again",
-                          ex.hint)
-        except Exception as err:  # the student's code failed: say how and where, keep going
-            return Result(ex.name, INCORRECT, f"your function raised {type(err).__name__}: {err} "
-                          f"(inputs: {ex.describe_inputs(seed)}){_student_line(err, answer)}", ex.hint)
+        result = _judge_one(ex, answer, seed, want, printed)
+        if result is not None:
+            return _with_prints(result, printed)
+    return _with_prints(Result(ex.name, CORRECT, f"passed {len(expected)} test cases"), printed)
+
+
+def _judge_one(ex: Exercise, answer: Any, seed: int, want: Any, printed: io.StringIO) -> Result | None:
+    """Judge the answer on one input: None when right, else the Result to report."""
+    inputs = f"(inputs: {ex.describe_inputs(seed)})"
+    try:
+        with contextlib.redirect_stdout(printed):
+            got = ex.run(guarded(ex, answer), seed)
+    except NotImplementedError as err:
+        if STUB in str(err):  # the stub's own line, not an error of torch's
+            return Result(ex.name, NOT_ATTEMPTED, "replace the `raise NotImplementedError` line with your code, "
+                          "then run the cell again", ex.hint)
+        return Result(ex.name, INCORRECT, f"your function raised NotImplementedError: {err} {inputs}"
+                      f"{_student_line(err, answer)}", ex.hint)
+    except Mistake as err:
+        return Result(ex.name, INCORRECT, f"{err} {inputs}", ex.hint)
+    except Exception as err:  # the student's code failed: say how and where, keep going
+        return Result(ex.name, INCORRECT, f"your function raised {type(err).__name__}: {err} {inputs}"
+                      f"{_student_line(err, answer)}", ex.hint)
+    try:
         msg = difference(got, want, rtol=ex.rtol, atol=ex.atol, check_dtype=ex.check_dtype)
-        if msg:
-            return Result(ex.name, INCORRECT, f"{msg} (inputs: {ex.describe_inputs(seed)})", ex.hint)
-    return Result(ex.name, CORRECT, f"passed {len(expected)} test cases")
+    except Exception as err:  # the comparison itself broke: the course's bug, said as such
+        msg = f"the course's check itself failed ({type(err).__name__}: {err}); please report this"
+    return Result(ex.name, INCORRECT, f"{msg} {inputs}", ex.hint) if msg else None
+
+
+def _with_prints(result: Result, printed: io.StringIO) -> Result:
+    """Add what the student's function printed during the check, once and truncated."""
+    text = printed.getvalue().strip()
+    if not text:
+        return result
+    short = text if len(text) <= 300 else text[:300] + " ..."
+    return Result(result.name, result.status, f"{result.message}\n   your function printed: {short}", result.hint)
 
 def grading() -> bool:
     """True inside the grader's kernel, where answers are judged outside the notebook."""

@@ -14,6 +14,7 @@ EXERCISE_LINE = re.compile(r"^#\s*Exercise\s+([\w.]+)\s*\((\d+)\s+points?\)")
 CHECK_LINE = re.compile(r'^check\("(\w+)",\s*(\w+)\)\s*$')
 PARAMETERS_TAG, INJECTED_TAG = "parameters", "injected-parameters"
 RAISES_TAG = "raises-exception"
+STUB = "replace this line with your code"  # in the NotImplementedError of every exercise stub
 META_KEY, SMOKE_KEY = "course", "smoke_parameters"
 
 @dataclass(frozen=True)

@@ -57,24 +57,8 @@ def reference(lesson: str, name: str) -> Callable[..., Any] | None:
     exec(compile(source, f"solutions/{lesson}.ipynb ({name})", "exec"), namespace)  # noqa: S102 - the course's own
     return namespace[name]
 
-def pack(value: Any) -> Any:
-    """Make a value storable with torch.save(weights_only): NumPy arrays become tagged tensors."""
-    import numpy as np
-    import torch
-
-    if isinstance(value, np.ndarray):
-        return {NUMPY_TAG: torch.from_numpy(np.array(value, copy=True))}
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, dict):
-        return {k: pack(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        items = [pack(v) for v in value]
-        return items if isinstance(value, list) else tuple(items)
-    return value
-
 def unpack(value: Any) -> Any:
-    """Undo pack: tagged tensors become NumPy arrays again (everything else unchanged)."""
+    """Undo course.plain.pack: tagged tensors become NumPy arrays again (everything else unchanged)."""
     if type(value) is dict:
         if set(value) == {NUMPY_TAG}:
             return value[NUMPY_TAG].numpy()

@@ -90,3 +90,45 @@ def test_meta_every_checker_has_three_way_tests_and_a_notebook():
     assert set(WRONG) <= set(REGISTRY), f"wrong answers for unknown exercises: {sorted(set(WRONG) - set(REGISTRY))}"
     for name, lesson in used.items():
         assert REGISTRY[name].lesson == lesson, f"{name} is registered for {REGISTRY[name].lesson} but used in {lesson}"
+
+
+def test_only_the_stubs_own_not_implemented_error_means_not_attempted():
+    def calls_something_unimplemented(x):
+        raise NotImplementedError("aten::something is not implemented for this backend")
+    result = exercises.check("corners", calls_something_unimplemented)
+    assert result.status == INCORRECT and "NotImplementedError: aten::something" in result.message
+
+
+def test_a_missing_return_is_named_plainly():
+    result = exercises.check("corners", lambda x: None)
+    assert result.status == INCORRECT and "None: does your function end with a `return`" in result.message
+
+
+def test_changing_an_input_in_place_is_a_mistake_unless_the_prompt_asks_for_it():
+    def center_in_place(x):
+        x -= x.mean(dim=0, keepdim=True)
+        return x
+    result = exercises.check("center_columns", center_in_place)
+    assert result.status == INCORRECT and "changed its input (argument 1" in result.message
+    assert exercises.check("center_columns_", center_in_place).status == CORRECT  # the in-place exercise
+
+
+def test_what_the_function_prints_is_captured_and_shown_once_truncated(capsys):
+    def chatty(x):
+        print("debugging " * 100)
+        return x[[0, -1]][:, [0, -1]]
+    result = exercises.check("corners", chatty)
+    assert result.status == CORRECT and capsys.readouterr().out == ""
+    assert result.message.count("your function printed: debugging") == 1 and result.message.endswith(" ...")
+    assert len(result.message) < 500
+
+
+def test_a_crash_of_the_checker_itself_is_reported_as_the_courses_bug(monkeypatch):
+    monkeypatch.setattr(exercises, "expected_outputs", lambda ex: {0: object()})
+    result = exercises.check("corners", lambda x: x)
+    assert result.status == INCORRECT and "the course's check itself failed (TypeError" in result.message
+
+
+def test_small_failing_inputs_are_shown_in_full():
+    result = exercises.check("corners", lambda x: x[0])
+    assert "(inputs: tensor([[" in result.message

@@ -70,7 +70,7 @@ assert helpers.__file__.startswith(sys.argv[1] if len(sys.argv) > 1 else %(hando
 assert refs.solutions_dir() is None
 sources = json.load(open("references.json"))
 def stub(*a, **k):
-    raise NotImplementedError("stub")
+    raise NotImplementedError("stub: replace this line with your code")
 out = {"where": helpers.__file__}
 for name, source in sources.items():
     ns = {}

@@ -21,7 +21,8 @@ from course.grade.report import atomic_write, load_result, save_result, write_re
 from course.grade.runner import run_notebook, worker_init
 from course.grade.isolation import Isolation, choose_isolation
 from helpers.exercises import FRESH_SEEDS
-from helpers.references import pack, unpack
+from course.plain import pack
+from helpers.references import unpack
 
 TOKEN_PREFIX = "course-grade-"
 

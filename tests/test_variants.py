@@ -1,0 +1,38 @@
+"""Answers written from the prompts alone (tests/variants_from_prompts.py, by a reviewer who never saw the
+references): every correct variant must be accepted and every typical mistake rejected."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from helpers import exercises
+from helpers.exercises import CORRECT, INCORRECT
+from tests.variants_from_prompts import VARIANTS
+
+REGISTRY = exercises.load_all()
+CORRECT_CASES = [(n, i) for n, v in VARIANTS.items() for i in range(len(v["correct"]))]
+MISTAKES = [(n, label) for n, v in VARIANTS.items() for label, _ in v["mistakes"]]
+# Mistakes that only a GPU can show: the checks run these inputs on CUDA too when it is there (make test-gpu).
+GPU_ONLY = {("to_numpy", "detach but no .cpu() (GPU forgotten)"), ("to_cpu_float64", "dtype only (stays on device)")}
+
+
+def test_every_exercise_has_two_correct_variants_and_three_mistakes():
+    assert set(VARIANTS) == set(REGISTRY)
+    for name, v in VARIANTS.items():
+        assert len(v["correct"]) >= 2 and len(v["mistakes"]) >= 3, name
+
+
+@pytest.mark.parametrize("name, index", CORRECT_CASES, ids=[f"{n}-{i}" for n, i in CORRECT_CASES])
+def test_a_correct_variant_is_accepted(name, index):
+    result = exercises.check(name, VARIANTS[name]["correct"][index])
+    assert result.status == CORRECT, str(result)
+
+
+@pytest.mark.parametrize("name, label", MISTAKES, ids=[f"{n}-{l}" for n, l in MISTAKES])
+def test_a_typical_mistake_is_rejected(name, label):
+    if (name, label) in GPU_ONLY and not torch.cuda.is_available():
+        pytest.skip("this mistake only shows on a GPU (make test-gpu)")
+    fn = dict(VARIANTS[name]["mistakes"])[label]
+    result = exercises.check(name, fn)
+    assert result.status == INCORRECT, str(result)
+    assert result.hint and result.message
