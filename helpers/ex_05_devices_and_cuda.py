@@ -96,7 +96,8 @@ def _args_matmul_flops(seed: int) -> tuple:
     m, k, n = (torch.randint(1, 4096, (3,), generator=g) + seed).tolist()
     return (m, k, n)
 exercise(LESSON, "matmul_flops", make_args=_args_matmul_flops,
-         hint="Each of the m*n outputs is a dot product of length k: k multiplications and (about) k additions.")
+         hint="Each of the m*n outputs is a dot product of length k: count k multiply-adds, 2 FLOPs each "
+              "(the convention of section 6).")
 
 def _args_achieved_tflops(seed: int) -> tuple:
     g = generator(seed)
