@@ -19,30 +19,37 @@ FIX = (f"To fix it, either download the CIFAR-10 python version "
        f"data/{BATCHES}/ exists, or set the environment variable {ENV_VAR} to a folder that holds "
        f"{BATCHES}/ (the course's CI uses ../shared/data/cifar10-sample).")
 
+
 class CIFAR10NotFoundError(FileNotFoundError):
     """No usable CIFAR-10 copy: not in data/, no download, no offline copy."""
+
 
 class CIFAR10CorruptError(RuntimeError):
     """A CIFAR-10 copy exists but one of its files is damaged or does not match its checksum."""
 
+
 def default_root() -> Path:
     """Return the repository's data/ folder, where the official copy lives."""
     return Path(__file__).resolve().parent.parent / "data"
+
 
 def dataset_root(folder: str | os.PathLike) -> Path:
     """Return the folder that holds cifar-10-batches-py/, given it or the batches folder itself."""
     folder = Path(folder).expanduser()
     return folder.parent if folder.name == BATCHES else folder
 
+
 def _files(train: bool | None = None) -> list[str]:
     """Return the batch file names torchvision reads (both splits when train is None), plus the meta file."""
     lists = {True: CIFAR10.train_list, False: CIFAR10.test_list, None: CIFAR10.train_list + CIFAR10.test_list}
     return [name for name, _ in lists[train]] + [CIFAR10.meta["filename"]]
 
+
 def has_official_copy(root: str | os.PathLike) -> bool:
     """Return True when root holds CIFAR-10 with the official checksums (torchvision's own check)."""
     folder = dataset_root(root) / BATCHES
     return all(check_integrity(str(folder / name), md5) for name, md5 in CIFAR10.train_list + CIFAR10.test_list)
+
 
 def read_manifest(root: str | os.PathLike) -> dict[str, str] | None:
     """Return {file name: md5} from the copy's MANIFEST.tsv, or None when it has none."""
@@ -52,6 +59,7 @@ def read_manifest(root: str | os.PathLike) -> dict[str, str] | None:
         return None
     rows = [line.split("\t") for line in path.read_text().splitlines()[1:] if line.strip()]
     return {row[0]: row[-1].strip() for row in rows}
+
 
 def copy_problems(root: str | os.PathLike, train: bool | None = None) -> list[str]:
     """List what is wrong with an offline copy: missing files, or md5s that differ from its MANIFEST.tsv."""
@@ -66,6 +74,7 @@ def copy_problems(root: str | os.PathLike, train: bool | None = None) -> list[st
             problems.append(f"{path} does not match the md5 in {MANIFEST} (truncated or changed)")
     return problems
 
+
 class OfflineCIFAR10(CIFAR10):
     """torchvision's CIFAR10 for an offline copy whose md5s are checked against its MANIFEST.tsv, not the official ones."""
 
@@ -77,6 +86,7 @@ class OfflineCIFAR10(CIFAR10):
 
     def download(self) -> None:
         """Never download: this class is for copies that already exist."""
+
 
 def _unreadable_file(root: Path, train: bool) -> str:
     """Name the first file of the split that pickle cannot read as a CIFAR batch."""
@@ -91,6 +101,7 @@ def _unreadable_file(root: Path, train: bool) -> str:
             return f"{path} ({type(err).__name__}: {err})"
     return f"a file in {root / BATCHES}"
 
+
 def _construct(cls: type[CIFAR10], root: Path, train: bool, transform, **kwargs) -> CIFAR10:
     """Build the dataset, turning unreadable files into a clear CIFAR10CorruptError."""
     try:
@@ -100,12 +111,14 @@ def _construct(cls: type[CIFAR10], root: Path, train: bool, transform, **kwargs)
             f"The CIFAR-10 copy in {root} cannot be read: {_unreadable_file(root, train)}. Delete it and copy or "
             f"download it again. {FIX}") from err
 
+
 def _report(dataset: CIFAR10, train: bool, where: Path, how: str, verbose: bool) -> CIFAR10:
     """Print how many images were loaded, from where and how they were checked; return the dataset."""
     if verbose:
         split = "training" if train else "test"
         print(f"Loaded {len(dataset)} {split} images from {where} ({how})")
     return dataset
+
 
 def load_offline_copy(folder: str | os.PathLike, train: bool = True, transform=None,
                       verbose: bool = True) -> CIFAR10:
@@ -124,6 +137,7 @@ def load_offline_copy(folder: str | os.PathLike, train: bool = True, transform=N
     checked = (f"checksums verified against its {MANIFEST}, not the official ones" if read_manifest(root)
                else f"no {MANIFEST}: files exist and load, checksums not verified")
     return _report(dataset, train, root, f"offline sample named by {ENV_VAR}; {checked}", verbose)
+
 
 def load_cifar10(root: str | os.PathLike | None = None, train: bool = True, transform=None,
                  download: bool = True, verbose: bool = True) -> CIFAR10:
@@ -148,6 +162,7 @@ def load_cifar10(root: str | os.PathLike | None = None, train: bool = True, tran
     looked.append(f"${ENV_VAR}: not set")
     raise CIFAR10NotFoundError("No CIFAR-10 copy found. Looked at: " + "; ".join(looked) + f". {FIX}")
 
+
 def describe_cifar10_source(root: str | os.PathLike | None = None) -> str:
     """Say in one sentence which CIFAR-10 copy load_cifar10 would use, without downloading anything."""
     root = dataset_root(root) if root else default_root()
@@ -165,6 +180,7 @@ def describe_cifar10_source(root: str | os.PathLike | None = None) -> str:
                 f"{named} named by {ENV_VAR} is used.")
     return (f"CIFAR-10: no copy in {root} and {ENV_VAR} is not set, so the 07 notebook will try to download "
             f"it (170 MB). Offline, that fails. {FIX}")
+
 
 def as_tensors(dataset: CIFAR10) -> tuple[torch.Tensor, torch.Tensor]:
     """Return the whole split as float NCHW images in [0, 1] and int64 labels."""

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import torch
 
+
 def _shape_hint(got: tuple, expected: tuple) -> str:
     """Guess the usual mistake behind a shape mismatch."""
     if len(got) == len(expected) and sorted(got) == sorted(expected):
@@ -18,6 +19,7 @@ def _shape_hint(got: tuple, expected: tuple) -> str:
     if len(got) != len(expected):
         return f": {len(got)} dimensions instead of {len(expected)} (did you reduce over the right dim?)"
     return ""
+
 
 def _tensor_diff(got: torch.Tensor, expected: torch.Tensor, rtol: float, atol: float,
                  check_dtype: bool, where: str) -> str | None:
@@ -41,6 +43,7 @@ def _tensor_diff(got: torch.Tensor, expected: torch.Tensor, rtol: float, atol: f
     return (f"{where}{n_bad} of {bad.numel()} values differ (first at index {first}); "
             f"shape and dtype are right")
 
+
 def describe(value: Any) -> str:
     """Describe a value by type and shape, never by content (used in messages)."""
     if isinstance(value, torch.Tensor):
@@ -50,6 +53,7 @@ def describe(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return f"{type(value).__name__} of length {len(value)}"
     return type(value).__name__
+
 
 def difference(got: Any, expected: Any, *, rtol: float = 1e-5, atol: float = 1e-6,
                check_dtype: bool = True, where: str = "") -> str | None:
@@ -85,6 +89,7 @@ def difference(got: Any, expected: Any, *, rtol: float = 1e-5, atol: float = 1e-
     if isinstance(expected, (tuple, list, dict)):
         return _container_diff(got, expected, rtol, atol, check_dtype, where)
     raise TypeError(f"cannot compare values of type {type(expected).__name__}")
+
 
 def _container_diff(got: Any, expected: Any, rtol: float, atol: float, check_dtype: bool, where: str) -> str | None:
     """Compare a tuple, list or dict item by item (difference's containers)."""

@@ -8,10 +8,12 @@ import torch
 ENV_VAR = "COURSE_DEVICE"
 AUTO = "auto"
 
+
 def mps_available() -> bool:
     """Return True when Apple's Metal (MPS) backend can run tensors here."""
     backend = getattr(torch.backends, "mps", None)
     return bool(backend is not None and backend.is_available())
+
 
 def available_devices() -> list[str]:
     """List the device types usable on this machine, best first."""
@@ -19,6 +21,7 @@ def available_devices() -> list[str]:
     if mps_available():
         found.append("mps")
     return found + ["cpu"]
+
 
 def _require(name: str, source: str) -> torch.device:
     """Turn a requested device name into a torch.device, or explain why it cannot be used."""
@@ -38,6 +41,7 @@ def _require(name: str, source: str) -> torch.device:
                            f"Use 'auto' or 'cpu'.")
     return device
 
+
 def get_device(preference: str | torch.device | None = AUTO) -> torch.device:
     """Return the device to use: an explicit preference, else $COURSE_DEVICE, else the best available."""
     if isinstance(preference, torch.device):
@@ -48,6 +52,7 @@ def get_device(preference: str | torch.device | None = AUTO) -> torch.device:
     if from_env and from_env != AUTO:
         return _require(from_env, f"the environment variable {ENV_VAR}")
     return torch.device(available_devices()[0])
+
 
 def describe_device(device: torch.device) -> str:
     """Return a one-line description of a device, e.g. its GPU name."""

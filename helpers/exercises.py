@@ -25,6 +25,7 @@ REGISTRY: dict[str, "Exercise"] = {}
 GRADING_ENV = "COURSE_GRADING"  # set to 1 by the grader inside a submission's kernel
 FRESH_SEEDS = range(1000, 1100)  # where the repository's checks (and the grader) draw extra random inputs
 
+
 @dataclass(frozen=True)
 class Exercise:
     """One checked exercise: how to build its inputs, call an answer and compare; no answer."""
@@ -57,6 +58,7 @@ def _show(value: Any) -> str:
         return repr(value)
     return describe(value)
 
+
 @dataclass(frozen=True)
 class Result:
     """The outcome of a check; displays as one line in a notebook."""
@@ -80,15 +82,18 @@ class Result:
 
     __repr__ = __str__
 
+
 def exercise(lesson: str, name: str, *, make_args: Callable[[int], tuple], hint: str, **options: Any) -> None:
     """Register the spec of exercise `name` of `lesson`."""
     if name in REGISTRY and REGISTRY[name].lesson != lesson:
         raise ValueError(f"exercise {name!r} is registered twice ({REGISTRY[name].lesson}, {lesson})")
     REGISTRY[name] = Exercise(name, lesson, make_args, hint, **options)
 
+
 def generator(seed: int) -> Any:
     """A CPU torch.Generator seeded with an exercise seed, for building inputs."""
     return torch.Generator().manual_seed(seed)
+
 
 def load_all() -> dict[str, Exercise]:
     """Import every lesson module (helpers/ex_*.py) and return the registry."""
@@ -98,6 +103,7 @@ def load_all() -> dict[str, Exercise]:
             importlib.import_module(f"helpers.{info.name}")
     return REGISTRY
 
+
 def get(name: str) -> Exercise:
     """Return the registered exercise called name."""
     if name not in REGISTRY:
@@ -105,6 +111,7 @@ def get(name: str) -> Exercise:
     if name not in REGISTRY:
         raise KeyError(f"no exercise called {name!r}; known: {', '.join(sorted(REGISTRY))}")
     return REGISTRY[name]
+
 
 def expected_outputs(ex: Exercise, fresh: int = 1) -> dict[int, Any]:
     """{seed: expected output}: from the solution (plus `fresh` random seeds) or, in the hand-out, stored data."""
@@ -115,6 +122,7 @@ def expected_outputs(ex: Exercise, fresh: int = 1) -> dict[int, Any]:
         raise LookupError(f"no reference for {ex.name}: neither solutions/{ex.lesson}.ipynb nor stored outputs "
                           "were found (reinstall the course, or run it from its own folder)")
     return stored
+
 
 class Mistake(Exception):
     """A mistake a spec's call detected in the answer (its message is shown as it is)."""
@@ -205,15 +213,18 @@ def _with_prints(result: Result, printed: io.StringIO) -> Result:
     short = text if len(text) <= 300 else text[:300] + " ..."
     return Result(result.name, result.status, f"{result.message}\n   your function printed: {short}", result.hint)
 
+
 def grading() -> bool:
     """True inside the grader's kernel, where answers are judged outside the notebook."""
     return os.environ.get(GRADING_ENV) == "1"
+
 
 def check(name: str, answer: Any) -> Result:
     """Check a student's answer to the exercise called name; the result displays in the notebook."""
     if grading():
         return Result(name, NOT_ATTEMPTED, "not checked here: the grader judges this answer outside the notebook")
     return evaluate(get(name), answer)
+
 
 def answer_or_reference(name: str, answer: Any) -> Callable[..., Any]:
     """The student's answer when it passes its check; else the course's reference, or its library equivalent."""

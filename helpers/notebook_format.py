@@ -17,6 +17,7 @@ RAISES_TAG = "raises-exception"
 STUB = "replace this line with your code"  # in the NotImplementedError of every exercise stub
 META_KEY, SMOKE_KEY = "course", "smoke_parameters"
 
+
 @dataclass(frozen=True)
 class ExerciseCell:
     """One exercise as a notebook declares it: '# Exercise N.k (P points): ...' first, check("name", name) last."""
@@ -27,10 +28,12 @@ class ExerciseCell:
     name: str
     source: str
 
+
 def cell_source(cell: Any) -> str:
     """A cell's source as one string (nbformat nodes and raw JSON alike)."""
     source = cell["source"]
     return "".join(source) if isinstance(source, list) else source
+
 
 def exercise_cells(cells: list[Any]) -> list[ExerciseCell]:
     """List the exercise cells; raise ValueError for an exercise cell without its closing check line."""
@@ -45,13 +48,16 @@ def exercise_cells(cells: list[Any]) -> list[ExerciseCell]:
         found.append(ExerciseCell(index, head.group(1), int(head.group(2)), tail.group(1), cell_source(cell)))
     return found
 
+
 def read_cells(path: Path) -> list[dict]:
     """The cells of a notebook file as plain JSON (no nbformat needed, so the runtime can use it)."""
     return json.loads(Path(path).read_text(encoding="utf-8"))["cells"]
 
+
 def tags(cell: Any) -> list[str]:
     """A cell's tags."""
     return list(cell.get("metadata", {}).get("tags", []))
+
 
 def smoke_parameters(metadata: dict) -> dict:
     """The quick parameter values a notebook declares for the tests."""

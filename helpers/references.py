@@ -15,11 +15,13 @@ SOLUTIONS_ENV = "COURSE_SOLUTIONS_DIR"
 EXPECTED_DIR = Path(__file__).resolve().parent / "expected"
 NUMPY_TAG = "__course_numpy__"
 
+
 def solutions_dir() -> Path | None:
     """The folder of solution notebooks ($COURSE_SOLUTIONS_DIR, else solutions/ beside helpers/), if present."""
     env = os.environ.get(SOLUTIONS_ENV)
     path = Path(env) if env else Path(__file__).resolve().parent.parent / "solutions"
     return path if path.is_dir() else None
+
 
 def _imports(cells: list[dict]) -> list[ast.stmt]:
     """The top-level import statements of the given code cells (cells that are not plain Python are skipped)."""
@@ -34,6 +36,7 @@ def _imports(cells: list[dict]) -> list[ast.stmt]:
         found += [node for node in body if isinstance(node, (ast.Import, ast.ImportFrom))]
     return found
 
+
 def reference_source(lesson: str, name: str) -> str | None:
     """The Python source of exercise `name`'s solution with the imports it needs; None without solutions/."""
     folder = solutions_dir()
@@ -47,6 +50,7 @@ def reference_source(lesson: str, name: str) -> str | None:
     body = ast.parse(cell.source).body[:-1]  # everything but the closing check(...) line
     return ast.unparse(ast.Module(body=_imports(cells[:cell.index]) + body, type_ignores=[]))
 
+
 @functools.lru_cache(maxsize=None)
 def reference(lesson: str, name: str) -> Callable[..., Any] | None:
     """Compile exercise `name` from solutions/<lesson>.ipynb (with the notebook's imports); None without it."""
@@ -57,6 +61,7 @@ def reference(lesson: str, name: str) -> Callable[..., Any] | None:
     exec(compile(source, f"solutions/{lesson}.ipynb ({name})", "exec"), namespace)  # noqa: S102 - the course's own
     return namespace[name]
 
+
 def unpack(value: Any) -> Any:
     """Undo course.plain.pack: tagged tensors become NumPy arrays again (everything else unchanged)."""
     if type(value) is dict:
@@ -66,6 +71,7 @@ def unpack(value: Any) -> Any:
     if type(value) in (list, tuple):
         return type(value)(unpack(v) for v in value)
     return value
+
 
 @functools.lru_cache(maxsize=None)
 def stored_expected(lesson: str) -> dict[str, dict[int, Any]]:

@@ -6,6 +6,7 @@ import random
 import numpy as np
 import torch
 
+
 def set_seed(seed: int) -> torch.Generator:
     """Seed Python, NumPy and torch (CPU and all GPUs); return a torch.Generator seeded the same way."""
     if not isinstance(seed, int) or isinstance(seed, bool):
