@@ -14,7 +14,7 @@ OUT    ?= grades
 # Set UNSANDBOXED=1 to grade without bubblewrap (the grader names the risk).
 UNSANDBOXED ?=
 
-.PHONY: help setup lab run test test-ui test-fast test-gpu notebooks outputs release test-release site test-site bench grade clean
+.PHONY: help setup lab run test test-slow test-ui test-fast test-gpu notebooks outputs release test-release site test-site bench grade clean
 
 help:            ## list the tasks
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -33,8 +33,11 @@ lab:             ## open JupyterLab on the student notebooks
 run:             ## execute the whole course headless (FORM=notebooks for student copies, SMOKE=1 for quick parameters)
 	$(PY) -m course run --form $(or $(FORM),solutions) $(if $(SMOKE),--smoke)
 
-test:            ## the full test suite: every notebook in both forms, nbval, helpers, checkers, grader
-	OMP_NUM_THREADS=1 $(PY) -m pytest -n $(JOBS) --dist loadgroup -q
+test:            ## the main suite: every notebook in both forms (papermill CLI), nbval, helpers, checks, quizzes, grader
+	OMP_NUM_THREADS=1 $(PY) -m pytest -n $(JOBS) --dist loadgroup -q -m "not slow"
+
+test-slow:       ## the rest of CI's suite: every notebook with nbconvert too, the grader's isolation stress tests
+	OMP_NUM_THREADS=1 $(PY) -m pytest -n $(JOBS) --dist loadgroup -q -m slow
 
 test-ui:         ## Run All of every student notebook in JupyterLab, in headless Chromium (screenshots in build/ui/)
 	COURSE_UI=1 $(PY) -m pytest -q -p no:xdist tests/ui

@@ -7,17 +7,20 @@ from __future__ import annotations
 import argparse
 import copy
 import hashlib
+import json
 import re
 import sys
+import tomllib
 from pathlib import Path
 
 import nbformat
 
-from helpers.notebook_format import BEGIN, END, MD_BEGIN, MD_END, META_KEY, STUB
+from helpers.notebook_format import BEGIN, END, MD_BEGIN, MD_END, META_KEY, QUIZ_PREFIX, STUB
 
 ROOT = Path(__file__).resolve().parent.parent
 MD_STUB = "*Write your answer here.*"
 KEEP_CELL_METADATA = ("tags", "exercise")
+URL_KEYS = ("Repository", "Source", "Source Code", "Homepage")  # the first one set in [project.urls] wins
 KEEP_NB_METADATA = ("kernelspec", "language_info", META_KEY)  # as a kernel reports them: clean on open
 
 
@@ -28,6 +31,8 @@ class GenerationError(ValueError):
 def _stub(lines: list[str], begin: int) -> list[str]:
     """Return the stub lines that replace a solution region starting at line index begin."""
     indent = lines[begin][: len(lines[begin]) - len(lines[begin].lstrip())]
+    if begin + 1 < len(lines) and (quiz := re.match(rf"\s*({QUIZ_PREFIX}\w+)\s*=", lines[begin + 1])):
+        return [f"{indent}{quiz.group(1)} = ...  # your answer"]
     name = next((m.group(1) for line in reversed(lines[:begin])
                  if (m := re.match(r"\s*def (\w+)", line))), "this exercise")
     return [f"{indent}# YOUR CODE HERE",
@@ -67,8 +72,20 @@ def source_fingerprint(nb: nbformat.NotebookNode) -> str:
     return digest.hexdigest()[:16]
 
 
-def student_copy(nb: nbformat.NotebookNode, name: str = "notebook") -> nbformat.NotebookNode:
-    """Return the student version of a solution notebook (stubs, no outputs, stable ids)."""
+SOURCE_LINE = 'COURSE_SOURCE = ""'  # in every setup cell: where Colab installs the course's helpers from
+
+
+def course_source(pyproject: Path = ROOT / "pyproject.toml") -> str:
+    """The course's repository URL from pyproject.toml's [project.urls] ('' when none is configured)."""
+    try:
+        urls = tomllib.loads(pyproject.read_text()).get("project", {}).get("urls", {})
+    except (OSError, tomllib.TOMLDecodeError):
+        return ""
+    return next((str(urls[k]).strip() for k in URL_KEYS if urls.get(k)), "")
+
+
+def student_copy(nb: nbformat.NotebookNode, name: str = "notebook", source: str = "") -> nbformat.NotebookNode:
+    """Return the student version of a solution notebook (stubs, no outputs, stable ids, the course's source URL)."""
     student = copy.deepcopy(nb)
     student.metadata = {k: copy.deepcopy(nb.metadata[k]) for k in KEEP_NB_METADATA if k in nb.metadata}
     student.metadata.setdefault(META_KEY, {})["generated_from"] = source_fingerprint(nb)
@@ -81,6 +98,8 @@ def student_copy(nb: nbformat.NotebookNode, name: str = "notebook") -> nbformat.
             cell.metadata["tags"] = tags
         if cell.cell_type == "code":
             cell.source = strip_code(cell.source, where)
+            if source:
+                cell.source = cell.source.replace(SOURCE_LINE, f"COURSE_SOURCE = {json.dumps(source)}", 1)
             cell.outputs, cell.execution_count = [], None
         elif cell.cell_type == "markdown":
             cell.source = strip_markdown(cell.source, where)
@@ -95,9 +114,10 @@ def render(nb: nbformat.NotebookNode) -> str:
 def expected_student_files(root: Path | None = None) -> dict[Path, str]:
     """Map each student notebook path to the text generated from its solution."""
     root, out = root or ROOT, {}
+    source = course_source(root / "pyproject.toml")
     for sol in sorted((root / "solutions").glob("*.ipynb")):
         nb = nbformat.read(sol, as_version=4)
-        out[root / "notebooks" / sol.name] = render(student_copy(nb, f"solutions/{sol.name}"))
+        out[root / "notebooks" / sol.name] = render(student_copy(nb, f"solutions/{sol.name}", source))
     return out
 
 

@@ -1,4 +1,5 @@
-"""Find the course's answers outside solutions/: a function whose body has the syntax tree of a solution region.
+"""Find the course's answers outside solutions/: a function whose body has the syntax tree of a solution region,
+a quiz answer assigned at the top level, or the text of a quiz explanation in any file.
 
 Usage: ``python -m course.leaks DIR [DIR ...]`` prints each leak and exits 1 if there is one.
 """
@@ -10,7 +11,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from helpers.notebook_format import BEGIN, END, cell_source, read_cells
+from helpers.notebook_format import BEGIN, END, QUIZ_PREFIX, cell_source, exercise_cells, read_cells
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,6 +37,10 @@ def solution_bodies(solutions: Path = ROOT / "solutions") -> dict[tuple[str, ...
                     continue
                 if key:
                     found[key] = f"{path.stem}: {region.strip().splitlines()[0][:60]}"
+                first = ast.parse(region).body[:1]
+                if first and isinstance(first[0], ast.Assign) and ast.unparse(first[0].targets[0]).startswith(
+                        QUIZ_PREFIX):  # a quiz answer, whatever asserts follow it in the block
+                    found[_body_key(first)] = f"{path.stem}: {ast.unparse(first[0].targets[0])}"
     return found
 
 
@@ -62,7 +67,33 @@ def find_leaks(folders: list[Path], solutions: Path = ROOT / "solutions") -> lis
             for node in ast.walk(tree):
                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _body_key(node.body) in answers:
                     leaks.append(f"{path}: {node.name} = answer of {answers[_body_key(node.body)]}")
-    return leaks
+            leaks += [f"{path}: quiz answer of {answers[_body_key([node])]}" for node in tree.body
+                      if isinstance(node, ast.Assign) and _body_key([node]) in answers]
+    return leaks + _explanation_leaks(folders, solutions)
+
+
+def _explanation_leaks(folders: list[Path], solutions: Path) -> list[str]:
+    """'file: explanation of quiz_NN_k' for every file that contains a quiz explanation in plain text."""
+    from helpers.quiz import explanation
+
+    texts = {}
+    for path in sorted(solutions.glob("*.ipynb")):
+        for cell in exercise_cells(read_cells(path)):
+            if cell.name.startswith(QUIZ_PREFIX) and len(why := explanation(path.stem, cell.name, solutions)) >= 20:
+                texts[cell.name] = why[:60]
+    files = [p for f in folders for p in sorted(Path(f).rglob("*")) if p.is_file()]
+    return [f"{p}: explanation of {name}" for p in files for name, why in texts.items() if why in _text(p)]
+
+
+def _text(path: Path) -> str:
+    """A file's text; for a notebook, its cells' sources (unescaped)."""
+    text = path.read_text(errors="replace")
+    if path.suffix == ".ipynb":
+        try:
+            return "\n".join(cell_source(c) for c in json.loads(text)["cells"])
+        except (ValueError, KeyError):
+            pass
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:

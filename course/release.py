@@ -13,12 +13,13 @@ from pathlib import Path
 
 from course.generate import expected_student_files
 from course.leaks import find_leaks
+from helpers.image_folder import archive_path as image_archive
 
 ROOT = Path(__file__).resolve().parent.parent
 HANDOUT = Path(__file__).resolve().parent / "handout"  # what only the hand-out carries
 NAME = "pytorch-basics-course"
 RUNTIME_REQUIREMENTS = ("torch", "torchvision", "numpy", "matplotlib", "tqdm", "ipywidgets", "torchmetrics",
-                        "jupyterlab", "ipykernel")
+                        "torchinfo", "jupyterlab", "ipykernel")
 PYPROJECT = """[build-system]
 requires = ["setuptools>=64"]
 build-backend = "setuptools.build_meta"
@@ -28,7 +29,7 @@ name = "pytorch-basics-course-handout"
 version = "{version}"
 description = "PyTorch Basics: the student notebooks and the small runtime they import."
 requires-python = ">=3.10"
-dependencies = ["torch>=2.11", "torchvision>=0.26", "numpy", "matplotlib", "tqdm", "torchmetrics"]
+dependencies = ["torch>=2.11", "torchvision>=0.26", "numpy", "matplotlib", "tqdm", "torchmetrics", "torchinfo"]
 
 [tool.setuptools]
 packages = ["helpers"]
@@ -42,7 +43,7 @@ def store_expected(helpers_dir: Path) -> int:
     """Write helpers/expected/<lesson>.pt: every exercise's expected output on its public inputs."""
     import torch
 
-    from helpers import exercises
+    from helpers import exercises, quiz
     from course.plain import pack
     from helpers.references import reference
 
@@ -51,11 +52,15 @@ def store_expected(helpers_dir: Path) -> int:
         ref = reference(ex.lesson, name)
         if ref is None:
             raise RuntimeError(f"no solution for {name} in solutions/{ex.lesson}.ipynb")
+        if ex.is_quiz:  # a fingerprint of the answer and the sealed explanation, never the answer
+            lessons.setdefault(ex.lesson, {})[name] = {0: quiz.fingerprint(name, ref),
+                                                       "why": quiz.seal(quiz.explanation(ex.lesson, name), name, ref)}
+            continue
         lessons.setdefault(ex.lesson, {})[name] = {seed: pack(ex.run(ref, seed)) for seed in ex.seeds}
     (helpers_dir / "expected").mkdir()
     for lesson, values in lessons.items():
         torch.save(values, helpers_dir / "expected" / f"{lesson}.pt")
-    return sum(len(seeds) for values in lessons.values() for seeds in values.values())
+    return sum(1 if "why" in seeds else len(seeds) for values in lessons.values() for seeds in values.values())
 
 
 def requirements() -> str:
@@ -83,6 +88,7 @@ def build(folder: Path) -> int:
     count = store_expected(folder / "helpers")
     (folder / "data").mkdir()
     shutil.copyfile(ROOT / "data" / "README.md", folder / "data" / "README.md")
+    shutil.copyfile(image_archive(), folder / "data" / image_archive().name)  # notebook 08's images
     shutil.copyfile(HANDOUT / "README.md", folder / "README.md")
     shutil.copyfile(HANDOUT / "fallbacks.py", folder / "helpers" / "fallbacks.py")
     (folder / "requirements.txt").write_text(requirements())

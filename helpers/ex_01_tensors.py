@@ -4,6 +4,7 @@ from __future__ import annotations
 import torch
 
 from helpers.exercises import exercise, generator
+from helpers.quiz import quiz
 
 LESSON = "01_tensors"
 
@@ -86,3 +87,12 @@ def _args_count_above_mean(seed: int) -> tuple:
 exercise(LESSON, "count_above_mean", make_args=_args_count_above_mean,
          hint="A comparison gives a bool tensor; summing it counts the True values. "
               "The answer must be a Python int, not a tensor.")
+
+# Quiz (answers and explanations live only in the solution notebook)
+quiz(LESSON, "quiz_01_1", hint="Section 1: write down the batch's shape, one size per dimension, then count.")
+quiz(LESSON, "quiz_01_2", hint="Section 2: what does torch.empty do (and not do) with its memory?", choices="abc")
+quiz(LESSON, "quiz_01_3", hint="Section 3: what does casting to an integer do with the fraction?", choices="abc")
+quiz(LESSON, "quiz_01_4", hint="Section 8: which dtype does a sum of integers keep, and what kind of division is /?")
+quiz(LESSON, "quiz_01_5", hint="Section 7: write each product as (n, k) @ (k, m).", choices="abc")
+quiz(LESSON, "quiz_01_6", hint="Sections 8 and 9: the shape keepdim=True leaves, and the dimension cat joins along.")
+quiz(LESSON, "quiz_01_7", hint="Section 4: who else draws from the global generator?", choices="abc")

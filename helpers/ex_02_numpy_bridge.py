@@ -5,6 +5,7 @@ import numpy as np
 import torch
 
 from helpers.exercises import Mistake, exercise, generator
+from helpers.quiz import quiz
 
 LESSON = "02_numpy_bridge"
 
@@ -76,3 +77,12 @@ exercise(LESSON, "shares_memory", make_args=_args_shares_memory,
          call=lambda fn, args: [fn(a, t) for a, t in args[0]],
          hint="A tensor can share memory with an array without starting at the same address (think of a "
               "slice). Convert the tensor back to NumPy without copying and let NumPy decide.")
+
+# Quiz (answers and explanations live only in the solution notebook)
+quiz(LESSON, "quiz_02_1", hint="Section 1: which NumPy operations write into the buffer, which make a new array?")
+quiz(LESSON, "quiz_02_2", hint="Section 2: when does torch.as_tensor have to copy?", choices="abc")
+quiz(LESSON, "quiz_02_3", hint="Section 2: can values converted to another dtype stay in place?", choices="abc")
+quiz(LESSON, "quiz_02_4",
+     hint="Section 4: tensors, 0-dim tensors and Python numbers promote differently.", choices="abc")
+quiz(LESSON, "quiz_02_5", hint="Section 3: .numpy() has two requirements, each with its own fix.", choices="abc")
+quiz(LESSON, "quiz_02_6", hint="Section 6 times the parts of the popular snippet one by one.", choices="abc")

@@ -6,6 +6,7 @@ from typing import Any, Callable
 import torch
 
 from helpers.exercises import exercise, generator
+from helpers.quiz import quiz
 
 LESSON = "03_shapes_and_broadcasting"
 
@@ -79,3 +80,11 @@ def _args_batch_outer(seed: int) -> tuple:
     return (torch.randn(batch, n, generator=g), torch.randn(batch, n + 2, generator=g))
 exercise(LESSON, "batch_outer", make_args=_args_batch_outer,
          hint="Give a a size-1 last dimension and b a size-1 middle dimension, then let broadcasting work.")
+
+# Quiz (answers and explanations live only in the solution notebook)
+quiz(LESSON, "quiz_03_1", hint="Section 2: is m.t() contiguous, and what does reshape do when view cannot work?")
+quiz(LESSON, "quiz_03_2", hint="Section 5: align the shapes on the right, then compare each pair of sizes.")
+quiz(LESSON, "quiz_03_3", hint="Section 5, 'The silent trap'.")
+quiz(LESSON, "quiz_03_4", hint="Section 7: which of the three lines work in place, and on which memory?")
+quiz(LESSON, "quiz_03_5", hint="Sections 4 and 6: what do clone() and basic indexing return?")
+quiz(LESSON, "quiz_03_6", hint="Section 4: expanded strides; which of these operations copy?", choices="abc")

@@ -6,6 +6,7 @@ from typing import Any, Callable
 import torch
 
 from helpers.exercises import exercise, generator
+from helpers.quiz import quiz
 
 LESSON = "04_autograd"
 _DTYPES = (torch.int64, torch.float32, torch.float64)
@@ -88,3 +89,12 @@ def _args_fit_line(seed: int) -> tuple:
 exercise(LESSON, "fit_line", make_args=_args_fit_line, call=_clean_call, rtol=1e-4, atol=1e-5,
          hint="Each step needs the gradient of the current loss only: gradients from earlier steps "
               "must not leak into it." + _NO_TRACE)
+
+# Quiz (answers and explanations live only in the solution notebook)
+quiz(LESSON, "quiz_04_1", hint="Section 4 derives this gradient by hand; mind the number of elements.")
+quiz(LESSON, "quiz_04_2", hint="Section 5: does backward overwrite .grad?")
+quiz(LESSON, "quiz_04_3", hint="Section 5: what does backward free as it goes?", choices="abc")
+quiz(LESSON, "quiz_04_4", hint="Section 6: what does autograd forbid for a leaf that requires grad?", choices="abc")
+quiz(LESSON, "quiz_04_5", hint="Section 6: what can autograd never do with an inference tensor?", choices="abc")
+quiz(LESSON, "quiz_04_6",
+     hint="Section 7: float32's significant digits, and what finite differences do.", choices="abc")

@@ -6,6 +6,7 @@ from typing import Any
 import torch
 
 from helpers.exercises import Mistake, exercise, generator
+from helpers.quiz import quiz
 
 LESSON = "05_devices_and_cuda"
 
@@ -127,3 +128,11 @@ exercise(LESSON, "gpu_wins_from", make_args=_args_gpu_wins_from,
          call=lambda fn, args: [fn(list(s), list(c), list(gp)) for s, c, gp in args[0]],
          hint="Walk from the largest size down: the answer is the smallest size from which the GPU is faster at "
               "that size and at every larger one. None if it is not faster even at the largest size.")
+
+# Quiz (answers and explanations live only in the solution notebook)
+quiz(LESSON, "quiz_05_1", hint="Section 3: is Tensor.to in place?", choices="abc")
+quiz(LESSON, "quiz_05_2", hint="Section 3: where does the result of .to(device) live, and when is it the same tensor?")
+quiz(LESSON, "quiz_05_3", hint="Section 6: what does a CUDA call do before the GPU has finished?", choices="abc")
+quiz(LESSON, "quiz_05_4", hint="Section 7: a small matmul's work versus the fixed cost of a GPU call.", choices="abc")
+quiz(LESSON, "quiz_05_5", hint="Section 4: how does .to differ for a Module and for a tensor?", choices="abc")
+quiz(LESSON, "quiz_05_6", hint="Section 5: which inputs on another device count as constants?", choices="abc")

@@ -8,6 +8,7 @@ from torch import nn
 from torch.utils.data import Dataset
 
 from helpers.exercises import exercise, generator
+from helpers.quiz import quiz
 
 LESSON = "06_nn_training"
 
@@ -76,25 +77,29 @@ exercise(LESSON, "sgd_update", make_args=_args_sgd_update, call=_call_sgd_update
 def _args_train_step(seed: int) -> tuple:
     g = generator(seed)
     in_f, n = 2 + seed % 3, 5 + seed % 4
-    return (torch.randn(1, in_f, generator=g), torch.randn(1, generator=g), torch.randn(n, in_f, generator=g),
-            torch.randn(n, 1, generator=g))
+    return (torch.randn(1, in_f, generator=g), torch.randn(1, generator=g),  # the layer's weight and bias
+            torch.randn(n, in_f, generator=g), torch.randn(n, 1, generator=g),  # batch 1
+            torch.randn(n, in_f, generator=g), torch.randn(n, 1, generator=g))  # batch 2
 
 def _call_train_step(fn: Any, args: tuple) -> dict:
-    weight, bias, xb, yb = args
+    weight, bias, *batches = args
     model = nn.Linear(weight.shape[1], 1)
     with torch.no_grad():
         model.weight.copy_(weight)
         model.bias.copy_(bias)
     loss_fn = nn.MSELoss()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    loss_fn(model(2 * xb), yb).backward()  # stale gradients left over from an earlier batch
-    model.eval()  # as after an evaluation: the step must switch back to training mode
-    loss = fn(model, xb, yb, loss_fn, optimizer)
-    return {"loss": loss, "parameters after the step": [p.detach().clone() for p in model.parameters()],
-            "model in training mode": model.training}
+    losses, params = [], []
+    # Two steps in a row, as in a loop: zero_grad() once per step, at its start or right after step(), passes.
+    for xb, yb in zip(batches[::2], batches[1::2]):
+        model.eval()  # as after an evaluation: the step must switch back to training mode
+        losses.append(fn(model, xb, yb, loss_fn, optimizer))
+        params.append([p.detach().clone() for p in model.parameters()])
+    return {"losses": losses, "parameters after each step": params, "model in training mode": model.training}
 exercise(LESSON, "train_on_batch", make_args=_args_train_step, call=_call_train_step,
-         hint="The five steps: model.train(), forward, loss, optimizer.zero_grad(), loss.backward(), "
-              "optimizer.step(); return the loss as a Python float. The model may hold gradients from before.")
+         hint="The steps of section 7: model.train(), then optimizer.zero_grad() once per step (not between "
+              "backward and step), forward, loss, loss.backward(), optimizer.step(); return the loss as a Python "
+              "float. The check runs two steps in a row.")
 
 
 def _call_window(fn: Any, args: tuple) -> dict:
@@ -105,3 +110,13 @@ exercise(LESSON, "make_window_dataset",
          2 + seed % 3), call=_call_window,
          hint="A window needs `window` values plus one target after them, so fewer items than values exist; "
               "item i starts at position i.")
+
+# Quiz (answers and explanations live only in the solution notebook)
+quiz(LESSON, "quiz_06_1", hint="Section 7: which of the five steps changes the parameters?", choices="abc")
+quiz(LESSON, "quiz_06_2", hint="Section 7: what does backward do to .grad when nothing zeroes it?")
+quiz(LESSON, "quiz_06_3", hint="Section 4: what does CrossEntropyLoss do to its input itself?", choices="abc")
+quiz(LESSON, "quiz_06_4", hint="Section 8: what does each of the two switch off?", choices="abc")
+quiz(LESSON, "quiz_06_5", hint="Section 2: which attributes does a Module register?")
+quiz(LESSON, "quiz_06_6", hint="Section 11: what does Adam keep besides the parameters?", choices="abc")
+quiz(LESSON, "quiz_06_7", hint="Section 7: which gradients does step() use, and when are they computed?",
+     choices="abc")

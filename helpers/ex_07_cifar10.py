@@ -5,6 +5,7 @@ import torch
 from torch import nn
 
 from helpers.exercises import exercise, generator
+from helpers.quiz import quiz
 
 LESSON = "07_cifar10"
 
@@ -48,7 +49,7 @@ exercise(LESSON, "cifar_item", make_args=_args_cifar_item,
 def _args_train_step(seed: int) -> tuple:
     g = generator(seed)
     n, d, c = 8 + seed % 3, 5, 4
-    model = nn.Sequential(nn.Linear(d, 6), nn.ReLU(), nn.Linear(6, c))
+    model = nn.Sequential(nn.Linear(d, 6), nn.BatchNorm1d(6), nn.ReLU(), nn.Linear(6, c))  # batch norm: mode matters
     with torch.no_grad():
         for p in model.parameters():
             p.copy_(torch.randn(p.shape, generator=g) * 0.5)
@@ -56,14 +57,16 @@ def _args_train_step(seed: int) -> tuple:
     xb, yb = torch.randn(n, d, generator=g), torch.randint(0, c, (n,), generator=g)
     return model, nn.CrossEntropyLoss(label_smoothing=0.1), optimizer, xb, yb
 
-def _call_train_step(fn, args: tuple) -> list:
-    """Run two steps (so stale gradients would show) and return both losses and the parameters."""
+def _call_train_step(fn, args: tuple) -> dict:
+    """Two steps (stale gradients would show; zeroing after the step is fine), starting in eval mode."""
     model = args[0]
+    model.eval()  # as after an evaluation: the step must switch back to training mode
     losses = [fn(*args), fn(*args)]
-    return [losses, [p.detach().clone() for p in model.parameters()]]
+    return {"losses": losses, "parameters after two steps": [p.detach().clone() for p in model.parameters()],
+            "model in training mode": model.training}
 exercise(LESSON, "train_step", make_args=_args_train_step, call=_call_train_step, rtol=1e-4, atol=1e-6,
-         hint="Order matters: clear old gradients, forward pass, loss, backward, then the optimizer step. "
-              "Return the loss as a Python number (.item()).")
+         hint="Order matters: training mode, clear old gradients, forward pass, loss, backward, then the "
+              "optimizer step. Return the loss as a Python number (.item()).")
 
 def _args_predictions(seed: int) -> tuple:
     g = generator(seed)
@@ -86,3 +89,11 @@ def _args_top_k_accuracy(seed: int) -> tuple:
 exercise(LESSON, "top_k_accuracy", make_args=_args_top_k_accuracy,
          hint="topk gives the k best classes of each row; a row counts when its label is ANY of them. "
               "Return a Python float.")
+
+# Quiz (answers and explanations live only in the solution notebook)
+quiz(LESSON, "quiz_07_1", hint="Section 2: which images may the statistics come from, and why?", choices="abc")
+quiz(LESSON, "quiz_07_2", hint="Section 6: how does batch norm behave in training mode?", choices="abc")
+quiz(LESSON, "quiz_07_3", hint="Section 3: which transformed photos still look like their class?", choices="abc")
+quiz(LESSON, "quiz_07_4", hint="Section 4: how do DataLoader workers start on Windows and macOS?", choices="abc")
+quiz(LESSON, "quiz_07_5", hint="Section 7 gives the standard error of an accuracy; answer in percentage points.")
+quiz(LESSON, "quiz_07_6", hint="Section 1: which of these operations copy, and which give views?", choices="abc")

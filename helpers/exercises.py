@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from helpers.compare import describe, difference
-from helpers.notebook_format import STUB
+from helpers.notebook_format import QUIZ_PREFIX, STUB
 from helpers.references import reference, stored_expected
 
 CORRECT, INCORRECT, NOT_ATTEMPTED = "correct", "incorrect", "not_attempted"
@@ -40,6 +40,12 @@ class Exercise:
     check_dtype: bool = True
     call: Callable[[Callable[..., Any], tuple], Any] = field(default=lambda fn, args: fn(*args))
     mutates: bool = False  # True when the prompt asks the function to change its inputs in place
+    choices: str | None = None  # quiz questions only: the letters offered (None: a number or a value)
+
+    @property
+    def is_quiz(self) -> bool:
+        """True for a quiz question (an answer value, helpers.quiz), False for a function to write."""
+        return self.name.startswith(QUIZ_PREFIX)
 
     def run(self, fn: Callable[..., Any], seed: int) -> Any:
         """Call fn on the inputs built from seed and return what gets compared."""
@@ -171,6 +177,9 @@ def _student_line(err: BaseException, answer: Any) -> str:
 
 def evaluate(ex: Exercise, answer: Any) -> Result:
     """Run the exercise's cases on answer and judge it (no printing)."""
+    if ex.is_quiz:
+        from helpers.quiz import judge
+        return judge(ex, answer)
     if not callable(answer):
         return Result(ex.name, INCORRECT, f"expected a function, got a {describe(answer)}", ex.hint)
     expected, printed = expected_outputs(ex), io.StringIO()

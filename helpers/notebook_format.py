@@ -10,10 +10,11 @@ from typing import Any
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 MD_BEGIN, MD_END = "<!-- BEGIN SOLUTION -->", "<!-- END SOLUTION -->"
-EXERCISE_LINE = re.compile(r"^#\s*Exercise\s+([\w.]+)\s*\((\d+)\s+points?\)")
+EXERCISE_LINE = re.compile(r"^#\s*(?:Exercise|Quiz)\s+([\w.]+)\s*\((\d+)\s+points?\)")
 CHECK_LINE = re.compile(r'^check\("(\w+)",\s*(\w+)\)\s*$')
 PARAMETERS_TAG, INJECTED_TAG = "parameters", "injected-parameters"
 RAISES_TAG = "raises-exception"
+QUIZ_PREFIX = "quiz_"  # quiz questions are variables, not functions: quiz_NN_k = answer
 STUB = "replace this line with your code"  # in the NotImplementedError of every exercise stub
 META_KEY, SMOKE_KEY = "course", "smoke_parameters"
 

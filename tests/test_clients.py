@@ -118,3 +118,42 @@ def test_expect_error_accepts_the_wordings_of_several_torch_versions(capsys):
     with expect_error(RuntimeError, match=("old wording", "new wording")):
         raise RuntimeError("the new wording of the message")
     assert "new wording" in capsys.readouterr().out
+
+
+def _guard(setup: str) -> str:
+    """The setup cell's try/except that finds (or, in Colab, installs) the course's helpers."""
+    end = setup.index("sys.path.insert(0, clone)")
+    return setup[: setup.index("\n", end)]
+
+
+def test_in_colab_the_setup_cell_clones_the_course_from_the_configured_repository(tmp_path):
+    from course.generate import student_copy
+    url = "https://github.com/example/pytorch-basics"
+    nb = nbformat.read(ROOT / "solutions" / "01_tensors.ipynb", as_version=4)
+    setup = [c for c in student_copy(nb, "01", source=url).cells if c.cell_type == "code"][1].source
+    assert f'COURSE_SOURCE = "{url}"' in setup
+    fake_git = (  # records git's command and "clones" a course with a helpers package
+        "import subprocess, sys, types, pathlib\n"
+        "sys.modules['google.colab'] = types.ModuleType('google.colab')\n"
+        "def run(cmd, check):\n"
+        "    print('RUN', cmd); (pathlib.Path(cmd[-1]) / 'helpers').mkdir(parents=True)\n"
+        "    (pathlib.Path(cmd[-1]) / 'helpers' / '__init__.py').write_text('')\n"
+        "subprocess.run = run\n")
+    code = fake_git + _guard(setup) + "\nimport helpers\nprint('IMPORTED', helpers.__file__)\n"
+    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    for attempt in range(2):  # the second run (the cell run again) finds the clone and does not clone again
+        proc = subprocess.run([sys.executable, "-S", "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                              timeout=60, env=env)  # -S: no site-packages, so the course is not installed
+        assert proc.returncode == 0, proc.stderr
+        assert f"IMPORTED {tmp_path / 'pytorch-basics-course' / 'helpers'}" in proc.stdout
+        assert proc.stdout.count(f"'clone', '-q', '--depth', '1', '{url}'") == (1 - attempt)
+
+
+def test_without_a_configured_repository_colab_gets_the_message_not_an_install(tmp_path):
+    setup = [c for c in nbformat.read(ROOT / "notebooks" / "01_tensors.ipynb", as_version=4).cells
+             if c.cell_type == "code"][1].source
+    assert 'COURSE_SOURCE = ""' in setup  # no [project.urls] Repository in pyproject.toml yet
+    code = "import sys, types\nsys.modules['google.colab'] = types.ModuleType('google.colab')\n" + _guard(setup)
+    proc = subprocess.run([sys.executable, "-S", "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 1 and "ModuleNotFoundError: This notebook needs" in proc.stderr

@@ -27,6 +27,7 @@ from helpers.notebook_format import BEGIN, CHECK_LINE, END, EXERCISE_LINE, Exerc
 
 pytestmark = pytest.mark.xdist_group("grader")
 ROOT = Path(__file__).resolve().parent.parent
+QUIZ = "quiz_"
 SOLUTION, STUDENT = ROOT / "solutions" / "01_tensors.ipynb", ROOT / "notebooks" / "01_tensors.ipynb"
 CELL_TIMEOUT = 5.0
 needs_01 = pytest.mark.skipif(not (SOLUTION.exists() and STUDENT.exists()),
@@ -34,8 +35,13 @@ needs_01 = pytest.mark.skipif(not (SOLUTION.exists() and STUDENT.exists()),
 
 
 def _specs() -> list[ExerciseCell]:
-    """The exercises of 01_tensors, in notebook order."""
-    return exercise_cells(nbformat.read(SOLUTION, as_version=4).cells)
+    """The exercises (functions to write, not quiz questions) of 01_tensors, in notebook order."""
+    return [c for c in exercise_cells(nbformat.read(SOLUTION, as_version=4).cells) if not c.name.startswith(QUIZ)]
+
+
+def _quizzes() -> list[ExerciseCell]:
+    """The quiz questions of 01_tensors, in notebook order."""
+    return [c for c in exercise_cells(nbformat.read(SOLUTION, as_version=4).cells) if c.name.startswith(QUIZ)]
 
 
 def _exercise_index(nb: nbformat.NotebookNode, name: str) -> int:
@@ -67,9 +73,11 @@ def _lean(bodies: dict[str, str] | None = None, default: str | None = None) -> n
         if cell.cell_type != "code":
             continue
         head = EXERCISE_LINE.match(cell.source)
+        name = CHECK_LINE.match(cell.source.strip().splitlines()[-1]).group(1) if head else ""
+        if name.startswith(QUIZ) and name not in (bodies or {}):
+            continue  # lean: no quiz cells unless asked for
         if i <= _setup_index(nb) or head:
             if head:
-                name = CHECK_LINE.match(cell.source.strip().splitlines()[-1]).group(1)
                 body = (bodies or {}).get(name, default)
                 if body is not None:
                     cell.source = _with_body(cell.source, body)
@@ -165,7 +173,35 @@ def _cases(tmp: Path, out: Path) -> dict[str, nbformat.NotebookNode | bytes]:
                           else "")):
             cell.source = cell.source.replace(m.group(0), f"def {m.group(1)}(*args):").replace("NAME", repr(m.group(1)))
     cases["calls_reference"] = nb
+    cases["quiz_mixed"] = _lean(_quiz_answers())
     return cases
+
+
+def _quiz_answers() -> dict[str, str]:
+    """Quiz bodies: a wrong answer, a letter not offered / odd text, `...`, a hostile object, the rest right."""
+    from tests.test_checkers import WRONG
+    names = [q.name for q in _quizzes()]
+    bodies = {n: f"{n} = {WRONG[n]!r}" for n in names[:1]}
+    bodies.update({n: f"{n} = 'zz'" for n in names[1:2]})
+    bodies.update({n: f"{n} = ..." for n in names[2:3]})
+    bodies.update({n: f"class _Liar:\n    def __eq__(self, other): return True\n{n} = _Liar()" for n in names[3:4]})
+    for q in _quizzes()[4:]:  # the solution's own answer
+        region = q.source.split(BEGIN, 1)[1].split(END, 1)[0]
+        bodies[q.name] = "\n".join(line.strip() for line in region.strip().splitlines())
+    return bodies
+
+
+@pytest.mark.notebook
+def test_quiz_questions_are_graded_like_exercises(batch):
+    names = [q.name for q in _quizzes()]
+    assert len(names) >= 4
+    assert set(_statuses(batch, "perfect", quiz=True).values()) == {"correct"}
+    assert set(_statuses(batch, "untouched", quiz=True).values()) == {"not_attempted"}
+    want = {names[0]: "incorrect", names[1]: "incorrect", names[2]: "not_attempted", names[3]: "incorrect",
+            **{n: "correct" for n in names[4:]}}
+    assert _statuses(batch, "quiz_mixed", quiz=True) == want, batch["rows"]["quiz_mixed"]
+    rows = batch["rows"]["quiz_mixed"]
+    assert "answer with" in rows[names[3]]["message"] and "not attempted" not in rows[names[0]]["message"]
 
 
 def _write(folder: Path, cases: dict[str, nbformat.NotebookNode | bytes]) -> None:
@@ -229,16 +265,17 @@ def _points(batch: dict, student: str) -> int:
     return sum(int(r["points"]) for r in batch["rows"][student].values())
 
 
-def _statuses(batch: dict, student: str) -> dict[str, str]:
-    """Exercise -> status for a student."""
-    return {k: r["status"] for k, r in batch["rows"][student].items()}
+def _statuses(batch: dict, student: str, quiz: bool = False) -> dict[str, str]:
+    """Exercise -> status for a student (quiz questions -> status with quiz=True)."""
+    return {k: r["status"] for k, r in batch["rows"][student].items() if k.startswith(QUIZ) == quiz}
 
 
 def _expect(batch: dict, student: str, statuses: dict[str, str]) -> None:
     """Assert the exact status of every exercise and the exact score."""
     assert _statuses(batch, student) == statuses, batch["rows"][student]
     want = sum(s.points for s in _specs() if statuses[s.name] == "correct")
-    assert _points(batch, student) == want
+    quiz_points = sum(int(r["points"]) for k, r in batch["rows"][student].items() if k.startswith(QUIZ))
+    assert _points(batch, student) - quiz_points == want
 
 
 def _all(status: str) -> dict[str, str]:
@@ -324,7 +361,8 @@ def test_patched_torch_and_checks_module_get_no_points(batch):
 @pytest.mark.notebook
 def test_objects_that_equal_everything_get_no_points(batch):
     _expect(batch, "always_equal", _all("error"))
-    assert all("not plain data" in r["message"] for r in batch["rows"]["always_equal"].values())
+    assert all("not plain data" in r["message"] for k, r in batch["rows"]["always_equal"].items()
+               if not k.startswith(QUIZ))
 
 
 @pytest.mark.notebook
@@ -343,14 +381,14 @@ def test_kernel_cannot_write_the_output_or_read_solutions_and_imports_the_scratc
         pytest.skip("without bwrap the kernel can read and write any file the grader can")
     _expect(batch, "escapes", _all("incorrect"))
     assert not (batch["out"] / "hacked.txt").exists()
-    assert all("FileNotFoundError" in r["message"] for r in list(rows.values())[1:])
+    assert all("FileNotFoundError" in r["message"] for k, r in list(rows.items())[1:] if not k.startswith(QUIZ))
 
 
 @pytest.mark.notebook
 def test_calling_the_course_reference_gets_no_points(batch):
     _expect(batch, "calls_reference", _all("incorrect"))  # the kernel has no solutions/: reference() is None
     assert all("'NoneType' object is not callable" in r["message"]
-               for r in batch["rows"]["calls_reference"].values())
+               for k, r in batch["rows"]["calls_reference"].items() if not k.startswith(QUIZ))
 
 
 @pytest.mark.notebook
@@ -366,7 +404,7 @@ def test_malformed_notebooks_and_unknown_lessons_get_error_rows(batch):
 @pytest.mark.notebook
 def test_summary_and_feedback_never_reveal_the_answer(batch):
     summary = {r["student"]: r for r in batch["summary"]}
-    total = sum(s.points for s in _specs())
+    total = sum(s.points for s in _specs() + _quizzes())
     assert summary["perfect"]["points"] == str(total) and summary["perfect"]["max_points"] == str(total)
     text = (batch["out"] / "feedback" / "partly_wrong" / "01_tensors.txt").read_text()
     assert "isolation" in text and "Hint:" in text

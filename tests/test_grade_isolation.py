@@ -122,6 +122,7 @@ def test_no_sandbox_means_no_grading_unless_asked(tmp_path):
 
 
 @needs_00
+@pytest.mark.slow
 @pytest.mark.notebook
 @pytest.mark.parametrize("mode", MODES)
 def test_hostile_submission_changes_nothing_outside_its_scratch_even_on_busy_cores(tmp_path, mode):
@@ -162,6 +163,7 @@ def test_hostile_submission_changes_nothing_outside_its_scratch_even_on_busy_cor
 
 
 @needs_00
+@pytest.mark.slow
 @pytest.mark.notebook
 @pytest.mark.parametrize("mode", MODES)
 def test_killing_the_grader_kills_every_process_of_its_run(tmp_path, mode):

@@ -60,6 +60,7 @@ def test_student_copy_runs_with_only_stub_errors(name):
     assert not problems, report(name, "notebooks", problems)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("form", ["solutions", "notebooks"])
 @pytest.mark.parametrize("name", NAMES)
 def test_nbconvert_runs_the_notebook_to_the_end(name, form):

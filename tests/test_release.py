@@ -15,7 +15,9 @@ from nbclient import NotebookClient
 from course import release
 from course.leaks import find_leaks, solution_bodies
 from helpers import exercises
-from helpers.references import reference_source
+from helpers.image_folder import archive_path
+from helpers.quiz import explanation
+from helpers.references import reference, reference_source
 
 ROOT = Path(__file__).resolve().parent.parent
 REGISTRY = exercises.load_all()
@@ -37,6 +39,7 @@ def test_handout_holds_the_student_runtime_and_nothing_of_the_tooling(handout):
         sorted(p.name for p in (ROOT / "solutions").glob("*.ipynb"))
     assert not list(handout.rglob("*.pyc")) and not list(handout.rglob("grade*"))
     assert "-e ." in (handout / "requirements.txt").read_text().splitlines()
+    assert (handout / "data" / archive_path().name).read_bytes() == archive_path().read_bytes()  # for notebook 08
 
 
 def test_handout_carries_no_solution_body(handout):
@@ -49,6 +52,16 @@ def test_handout_carries_no_solution_body(handout):
 def test_leak_finder_finds_a_copied_answer(tmp_path):
     (tmp_path / "copy.py").write_text(reference_source("03_shapes_and_broadcasting", "broadcast_shape"))
     assert any("broadcast_shape" in leak for leak in find_leaks([tmp_path]))
+
+
+def test_leak_finder_finds_a_quiz_answer_and_an_explanation(tmp_path):
+    name = next(n for n, ex in REGISTRY.items() if ex.is_quiz)
+    ex = REGISTRY[name]
+    (tmp_path / "answer.py").write_text(f"{name} = {reference(ex.lesson, name)!r}\n")
+    (tmp_path / "notes.md").write_text("Copied: " + explanation(ex.lesson, name))
+    leaks = find_leaks([tmp_path])
+    assert any("answer.py" in leak and name in leak for leak in leaks), leaks
+    assert any("notes.md" in leak and name in leak for leak in leaks), leaks
 
 
 def _run_in_handout(handout: Path, script: str, tmp_path: Path) -> dict:
@@ -66,6 +79,10 @@ import json, sys
 import helpers, helpers.references as refs
 from helpers import exercises
 from tests.wrong_all import WRONG
+from helpers.quiz import explanation
+from pathlib import Path
+SOLUTIONS = Path(%(solutions)r)
+lesson_of = {n: ex.lesson for n, ex in exercises.load_all().items()}
 assert helpers.__file__.startswith(sys.argv[1] if len(sys.argv) > 1 else %(handout)r), helpers.__file__
 assert refs.solutions_dir() is None
 sources = json.load(open("references.json"))
@@ -75,7 +92,10 @@ out = {"where": helpers.__file__}
 for name, source in sources.items():
     ns = {}
     exec(source, ns)
-    out[name] = [exercises.check(name, f).status for f in (ns[name], WRONG[name], stub)]
+    quiz = name.startswith("quiz_")  # a quiz's stub is `...`; its explanation is unsealed by the right answer
+    out[name] = [exercises.check(name, f).status for f in (ns[name], WRONG[name], ... if quiz else stub)]
+    if quiz:
+        out[name].append(exercises.check(name, ns[name]).message == explanation(lesson_of[name], name, SOLUTIONS))
 print(json.dumps(out))
 """
 
@@ -91,10 +111,12 @@ def test_handout_checks_accept_references_reject_mistakes_and_stubs(handout, tmp
     (tmp_path / "tests" / "wrong_all.py").write_text("".join(
         f"from tests.{p.stem} import WRONG as _{i}\n" for i, p in enumerate(wrong))
         + "WRONG = {k: v for d in (" + ", ".join(f"_{i}" for i in range(len(wrong))) + ") for k, v in d.items()}\n")
-    result = _run_in_handout(handout, CHECK_ALL % {"handout": str(handout)}, tmp_path)
+    result = _run_in_handout(handout, CHECK_ALL % {"handout": str(handout), "solutions": str(ROOT / "solutions")},
+                             tmp_path)
     assert result.pop("where").startswith(str(handout))
     assert set(result) == set(REGISTRY)
-    bad = {name: s for name, s in result.items() if s != ["correct", "incorrect", "not_attempted"]}
+    want = {name: ["correct", "incorrect", "not_attempted"] + [True] * REGISTRY[name].is_quiz for name in result}
+    bad = {name: s for name, s in result.items() if s != want[name]}
     assert not bad, bad
 
 

@@ -1,15 +1,23 @@
-"""Answers written from the prompts alone (tests/variants_from_prompts.py, by a reviewer who never saw the
-references): every correct variant must be accepted and every typical mistake rejected."""
+"""Answers written from the prompts alone (tests/variants_*.py, by reviewers who never saw the references): every
+correct variant must be accepted and every typical mistake rejected."""
 from __future__ import annotations
+
+import importlib
+from pathlib import Path
 
 import pytest
 import torch
 
 from helpers import exercises
 from helpers.exercises import CORRECT, INCORRECT
-from tests.variants_from_prompts import VARIANTS
 
-REGISTRY = exercises.load_all()
+VARIANTS: dict[str, dict] = {}
+for _path in sorted(Path(__file__).parent.glob("variants_*.py")):
+    _found = importlib.import_module(f"tests.{_path.stem}").VARIANTS
+    assert not set(_found) & set(VARIANTS), f"{_path.name} repeats variants of {set(_found) & set(VARIANTS)}"
+    VARIANTS.update(_found)
+
+REGISTRY = {n: ex for n, ex in exercises.load_all().items() if not ex.is_quiz}  # quizzes: tests/test_quiz.py
 CORRECT_CASES = [(n, i) for n, v in VARIANTS.items() for i in range(len(v["correct"]))]
 MISTAKES = [(n, label) for n, v in VARIANTS.items() for label, _ in v["mistakes"]]
 # Mistakes that only a GPU can show: the checks run these inputs on CUDA too when it is there (make test-gpu).

@@ -799,6 +799,25 @@ def _tob2(model, xb, yb, loss_fn, optimizer):
     return value
 
 
+def _tob3(model, xb, yb, loss_fn, optimizer):
+    model.train()
+    logits = model(xb)
+    loss = loss_fn(logits, yb)
+    loss.backward()
+    optimizer.step()
+    optimizer.zero_grad()  # once per step, at its end: as good as at its start
+    return loss.item()
+
+
+def _tob_zero_before_step(model, xb, yb, loss_fn, optimizer):
+    model.train()
+    loss = loss_fn(model(xb), yb)
+    loss.backward()
+    optimizer.zero_grad()  # throws away the gradients step() needs
+    optimizer.step()
+    return loss.item()
+
+
 def _tob_nozero(model, xb, yb, loss_fn, optimizer):
     model.train()
     loss = loss_fn(model(xb), yb)
@@ -824,8 +843,9 @@ def _tob_notrain(model, xb, yb, loss_fn, optimizer):
     return loss.item()
 
 
-reg("train_on_batch", [_tob1, _tob2],
+reg("train_on_batch", [_tob1, _tob2, _tob3],
     [("no zero_grad", _tob_nozero),
+     ("zero_grad between backward and step", _tob_zero_before_step),
      ("returns the loss tensor", _tob_tensor),
      ("forgets model.train()", _tob_notrain)])
 
@@ -952,14 +972,17 @@ reg("cifar_item", [_ci1, _ci2],
 
 
 def _ts1(model, loss_fn, optimizer, xb, yb):
+    model.train()
     optimizer.zero_grad()
-    loss = loss_fn(model(xb), yb)
+    logits = model(xb)
+    loss = loss_fn(logits, yb)
     loss.backward()
     optimizer.step()
     return loss.item()
 
 
 def _ts2(model, loss_fn, optimizer, xb, yb):
+    model.train(True)
     for p in model.parameters():
         p.grad = None
     out = model(xb)
@@ -969,7 +992,17 @@ def _ts2(model, loss_fn, optimizer, xb, yb):
     return float(loss)
 
 
+def _ts_zero_after_step(model, loss_fn, optimizer, xb, yb):
+    model.train()
+    loss = loss_fn(model(xb), yb)
+    loss.backward()
+    optimizer.step()
+    optimizer.zero_grad()  # zeroed once per step, for the next one
+    return loss.item()
+
+
 def _ts_late_zero(model, loss_fn, optimizer, xb, yb):
+    model.train()
     loss = loss_fn(model(xb), yb)
     loss.backward()
     optimizer.zero_grad()
@@ -978,6 +1011,7 @@ def _ts_late_zero(model, loss_fn, optimizer, xb, yb):
 
 
 def _ts_tensor(model, loss_fn, optimizer, xb, yb):
+    model.train()
     optimizer.zero_grad()
     loss = loss_fn(model(xb), yb)
     loss.backward()
@@ -986,16 +1020,26 @@ def _ts_tensor(model, loss_fn, optimizer, xb, yb):
 
 
 def _ts_nozero(model, loss_fn, optimizer, xb, yb):
+    model.train()
     loss = loss_fn(model(xb), yb)
     loss.backward()
     optimizer.step()
     return loss.item()
 
 
-reg("train_step", [_ts1, _ts2],
+def _ts_no_train_mode(model, loss_fn, optimizer, xb, yb):
+    optimizer.zero_grad()
+    loss = loss_fn(model(xb), yb)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+reg("train_step", [_ts1, _ts2, _ts_zero_after_step],
     [("zero_grad between backward and step", _ts_late_zero),
      ("returns the loss tensor", _ts_tensor),
-     ("no zero_grad", _ts_nozero)])
+     ("no zero_grad", _ts_nozero),
+     ("no model.train() (left in eval mode)", _ts_no_train_mode)])
 
 
 def _pca1(preds, labels, num_classes):

@@ -19,4 +19,11 @@ WRONG = {
     "stack_columns": lambda a, b: torch.stack([a, b]),
     "one_hot_float": lambda labels, num_classes: torch.nn.functional.one_hot(labels, num_classes),
     "count_above_mean": lambda x: (x > x.mean()).sum(),
+    "quiz_01_1": 16384,
+    "quiz_01_2": "a",
+    "quiz_01_3": "c",
+    "quiz_01_4": torch.int64,
+    "quiz_01_5": "a",
+    "quiz_01_6": (2, 4),
+    "quiz_01_7": "a",
 }

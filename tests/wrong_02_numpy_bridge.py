@@ -9,4 +9,10 @@ WRONG = {
     "column_means_list": lambda t: list(t.mean(dim=0)),              # a list of 0-dim tensors
     "float32_input": lambda a: torch.as_tensor(a, dtype=torch.float32),  # shares when a is already float32
     "shares_memory": lambda a, t: t.data_ptr() == a.ctypes.data,     # misses views that start later
+    "quiz_02_1": 2.0,
+    "quiz_02_2": "c",
+    "quiz_02_3": "b",
+    "quiz_02_4": "c",
+    "quiz_02_5": "b",
+    "quiz_02_6": "b",
 }

@@ -20,4 +20,10 @@ WRONG = {
     "center_columns_": lambda x: x - x.mean(dim=0, keepdim=True),
     "broadcast_shape": _broadcast_left_aligned,
     "batch_outer": lambda a, b: a.unsqueeze(1) * b.unsqueeze(2),
+    "quiz_03_1": 99,
+    "quiz_03_2": (5, 1, 3),
+    "quiz_03_3": (64,),
+    "quiz_03_4": 5.0,
+    "quiz_03_5": 36.0,
+    "quiz_03_6": "b",
 }

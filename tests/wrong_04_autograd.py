@@ -33,4 +33,10 @@ WRONG = {
     "gd_step": _gd_step_wrong_sign,
     "mse_grads": lambda w, b, X, y: (((w * X + b - y) * X).mean(), (w * X + b - y).mean()),
     "fit_line": _fit_line_without_zeroing,
+    "quiz_04_1": 18.0,
+    "quiz_04_2": 8.0,
+    "quiz_04_3": "a",
+    "quiz_04_4": "c",
+    "quiz_04_5": "a",
+    "quiz_04_6": "c",
 }

@@ -26,4 +26,10 @@ WRONG = {
     "matmul_flops": lambda m, k, n: m * k * n,
     "achieved_tflops": lambda n, seconds: 2 * n**3 / seconds / 1e9,
     "gpu_wins_from": _first_win,
+    "quiz_05_1": "a",
+    "quiz_05_2": 2.0,
+    "quiz_05_3": "a",
+    "quiz_05_4": "c",
+    "quiz_05_5": "a",
+    "quiz_05_6": "b",
 }

@@ -36,4 +36,11 @@ WRONG = {
     "sgd_update": _sgd_rebinds,
     "train_on_batch": _train_step_no_zero_grad,
     "make_window_dataset": _OffByOne,
+    "quiz_06_1": "a",
+    "quiz_06_2": 1,
+    "quiz_06_3": "c",
+    "quiz_06_4": "c",
+    "quiz_06_5": 10,
+    "quiz_06_6": "a",
+    "quiz_06_7": "b",
 }

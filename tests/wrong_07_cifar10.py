@@ -51,4 +51,10 @@ WRONG = {
     "per_class_accuracy": _precision_instead_of_recall,
     "confusion_matrix": _transposed_confusion,
     "top_k_accuracy": _top1_only,
+    "quiz_07_1": "a",
+    "quiz_07_2": "a",
+    "quiz_07_3": "c",
+    "quiz_07_4": "a",
+    "quiz_07_5": 14.0,
+    "quiz_07_6": "a",
 }

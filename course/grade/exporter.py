@@ -88,6 +88,22 @@ def run_cases(spec: Any, fn: Any, seeds: list[int]) -> list[dict]:
     return records
 
 
+def quiz_records(spec: Any, answer: Any, seeds: list[int]) -> list[dict]:
+    """The records of a quiz answer: not attempted (`...`), not a possible answer, or its fingerprint."""
+    from helpers.quiz import problem
+
+    if answer is Ellipsis:
+        return [{"seed": seeds[0] if seeds else 0, "status": "not_attempted", "message": ""}]
+    try:
+        msg = problem(spec.name, answer, spec.choices)
+        value = "" if msg else spec.run(answer, 0)
+    except BaseException as err:  # a hostile object: record why
+        msg = error_text(err)
+    if msg:
+        return [{"seed": seeds[0] if seeds else 0, "status": "bad_answer", "message": msg[:300]}]
+    return [{"seed": seed, "status": "value", "value": value} for seed in seeds]
+
+
 def exercise_spec(lesson: str, name: str) -> Any:
     """The registered spec of exercise name, importing only its lesson's module."""
     import importlib
@@ -103,6 +119,8 @@ def answer_records(namespace: dict, lesson: str, name: str, seeds: list[int]) ->
     fn = namespace.get(name, None)
     if fn is None:
         return [{"seed": -1, "status": "missing", "message": ""}]
+    if name.startswith("quiz_"):  # an answer value: its fingerprint is compared, on every seed alike
+        return quiz_records(exercise_spec(lesson, name), fn, seeds)
     if not callable(fn):
         return [{"seed": -1, "status": "not_callable", "message": type(fn).__name__}]
     return run_cases(exercise_spec(lesson, name), fn, seeds)

@@ -8,6 +8,7 @@ from typing import Any
 from course.grade.discover import Lesson, lesson_exercise
 from helpers.references import unpack
 
+QUIZ_NOT_ATTEMPTED = "replace the `...` with your answer, then run the cell again"
 NOT_ATTEMPTED_MSG = "replace the `raise NotImplementedError` line with your code, then run the cell again"
 
 
@@ -82,7 +83,7 @@ def _first_record(name: str, record: dict, raw: dict, cell: int | None) -> tuple
         err = raw["cell_errors"].get(str(cell)) if cell is not None else None
         if err:
             return "error", f"the cell that defines {name} (cell {cell}) failed: {err}"
-        return "not_attempted", f"no function called {name} was defined"
+        return "not_attempted", f"nothing called {name} was defined"
     if record["status"] == "not_callable":
         return "incorrect", f"expected a function, got a {record.get('message', '?')}"
     return None
@@ -94,15 +95,19 @@ def _case(ex: Any, rec: dict, want: Any, inputs: str) -> tuple[str, str] | None:
 
     status = rec["status"]
     if status == "not_attempted":
-        return "not_attempted", NOT_ATTEMPTED_MSG
+        return "not_attempted", QUIZ_NOT_ATTEMPTED if ex.is_quiz else NOT_ATTEMPTED_MSG
     if status == "timeout":
         return "timeout", f"your function ran longer than the time limit {inputs}"
     if status == "exception":
         return "incorrect", f"your function raised {rec.get('message', '?')} {inputs}"
+    if status == "bad_answer":
+        return "incorrect", rec.get("message", "not a possible answer")
     if status == "not_plain":
         return "error", f"your function returned {rec.get('message', '?')}, which is not plain data {inputs}"
     if status != "value" or "value" not in rec:
         return "error", "the exported answers are malformed"
+    if ex.is_quiz:
+        return None if rec["value"] == want else ("incorrect", "not this one")
     try:
         msg = difference(rec["value"], want, rtol=ex.rtol, atol=ex.atol, check_dtype=ex.check_dtype)
     except Exception as err:  # comparing odd but plain values must not crash the batch

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from course.generate import course_source
+
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "build" / "site"
 HANDOUT_ZIP = ROOT / "build" / "release" / "pytorch-basics-course.zip"
-URL_KEYS = ("Repository", "Source", "Source Code", "Homepage")  # first one set in [project.urls] wins
 ENV_URL = "COURSE_SITE_REPO_URL"  # overrides pyproject.toml; empty means "no repository"
 GITHUB = re.compile(r"^https://github\.com/([\w.-]+)/([\w.-]+?)(?:\.git)?/?$")
 
@@ -22,11 +22,7 @@ def repository_url(pyproject: Path = ROOT / "pyproject.toml", override: str | No
         return override.strip()
     if ENV_URL in os.environ:
         return os.environ[ENV_URL].strip()
-    try:
-        urls = tomllib.loads(pyproject.read_text()).get("project", {}).get("urls", {})
-    except (OSError, tomllib.TOMLDecodeError):
-        return ""
-    return next((str(urls[k]).strip() for k in URL_KEYS if urls.get(k)), "")
+    return course_source(pyproject)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,18 @@ The answer is not on this site. Solve it in your copy of the notebook ({links}):
 ⏳ not attempted. The output shown under the cell is what the check prints for a correct answer.
 ```"""
 
+QUIZ_NOTE = """\
+```{{admonition}} Quiz · question {label} · {points} point{s}
+:class: tip course-exercise-note
+Answer it in your copy of the notebook ({links}): replace the `...` and run the cell. The explanation appears
+there once your answer is right; neither the answer nor the explanation is on this site.
+```"""
+
+
+def is_quiz(source: str) -> bool:
+    """True for a quiz question's cell ('# Quiz N (P point): ...')."""
+    return source.lstrip().startswith("# Quiz")
+
 
 def link_row(name: str, launch: Launch, handout: bool) -> str:
     """The HTML row of links under a lesson's title: student notebook, hand-out zip, Colab, Binder."""
@@ -52,7 +64,8 @@ def exercise_note(source: str, launch: Launch, name: str) -> str | None:
     where = ["download it from the top of this page"]
     if launch.colab(f"notebooks/{name}.ipynb"):
         where.append("or open it in Colab or Binder")
-    return EXERCISE_NOTE.format(label=label, points=points, s="" if points == 1 else "s", links=" ".join(where))
+    note = QUIZ_NOTE if is_quiz(source) else EXERCISE_NOTE
+    return note.format(label=label, points=points, s="" if points == 1 else "s", links=" ".join(where))
 
 
 def reading_notebook(solution: Path, launch: Launch, handout: bool) -> nbformat.NotebookNode:
@@ -68,6 +81,8 @@ def reading_notebook(solution: Path, launch: Launch, handout: bool) -> nbformat.
                 cells.append(nbformat.v4.new_markdown_cell(note, id=f"site-ex-{index}"))
                 cell.metadata.setdefault("tags", []).append(EXERCISE_TAG)
             cell.outputs, cell.execution_count = solved.get("outputs", []), solved.get("execution_count")
+            if is_quiz(cell_source(solved)):  # a correct answer's output is its explanation: not on the site
+                cell.outputs, cell.execution_count = [], None
         cells.append(cell)
         if index == 0:
             cells.append(nbformat.v4.new_markdown_cell(link_row(solution.stem, launch, handout), id="site-links"))
