@@ -33,10 +33,10 @@ lab:             ## open JupyterLab on the student notebooks
 run:             ## execute the whole course headless (FORM=notebooks for student copies, SMOKE=1 for quick parameters)
 	$(PY) -m course run --form $(or $(FORM),solutions) $(if $(SMOKE),--smoke)
 
-test:            ## the main suite: every notebook in both forms (papermill CLI), nbval, helpers, checks, quizzes, grader
+test:            ## the main suite: every notebook in both forms (nbval, papermill), helpers, checks, quizzes, grader
 	OMP_NUM_THREADS=1 $(PY) -m pytest -n $(JOBS) --dist loadgroup -q -m "not slow"
 
-test-slow:       ## the rest of CI's suite: every notebook with nbconvert too, the grader's isolation stress tests
+test-slow:       ## the rest of CI's suite: every notebook with the papermill and nbconvert commands, grader stress tests
 	OMP_NUM_THREADS=1 $(PY) -m pytest -n $(JOBS) --dist loadgroup -q -m slow
 
 test-ui:         ## Run All of every student notebook in JupyterLab, in headless Chromium (screenshots in build/ui/)
@@ -47,7 +47,7 @@ test-fast:       ## unit tests only (no notebook execution)
 
 test-gpu:        ## the notebook tests with device=cuda (needs an NVIDIA GPU; see README)
 	@$(PY) -c "import torch, sys; ok = torch.cuda.is_available(); ok and print('GPU:', torch.cuda.get_device_name(0)); sys.exit(0 if ok else 'make test-gpu needs a CUDA GPU: torch.cuda.is_available() is False on this machine (torch ' + torch.__version__ + '). Run make test for the CPU suite.')"
-	COURSE_TEST_DEVICE=cuda $(PY) -m pytest -q tests/test_notebooks.py
+	COURSE_TEST_DEVICE=cuda $(PY) -m pytest -q -m "not slow" tests/test_notebooks.py
 
 notebooks:       ## regenerate the student notebooks from solutions/
 	$(PY) -m course generate

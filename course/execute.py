@@ -141,7 +141,7 @@ def analyse(nb: nbformat.NotebookNode, name: str, seconds: float) -> Run:
 
 def _command(tool: str, path: Path, out_path: Path, params: dict[str, Any], timeout: int, kernel: str) -> list[str]:
     """The plain command line of papermill or nbconvert that executes path into out_path."""
-    if tool == "papermill":
+    if tool == "papermill-cli":
         extra = ["-y", json.dumps(params)] if params else []
         return [sys.executable, "-m", "papermill", str(path), str(out_path), *extra, "-k", kernel, "--cwd",
                 str(path.parent), "--execution-timeout", str(timeout), "--no-progress-bar", "--no-log-output"]
@@ -149,16 +149,54 @@ def _command(tool: str, path: Path, out_path: Path, params: dict[str, Any], time
             f"--ExecutePreprocessor.timeout={timeout}", f"--ExecutePreprocessor.kernel_name={kernel}", str(path)]
 
 
+TOOLS = ("papermill", "papermill-cli", "nbconvert")
+
+
 def execute(path: Path, out_path: Path, params: dict[str, Any], *, timeout: int = 600,
             kernel_name: str = "python3", tool: str = "papermill") -> Run:
-    """Run a notebook with the plain papermill (or nbconvert) command line and analyse the result.
+    """Run a notebook with papermill (its Python API, in this process), or the plain papermill / nbconvert
+    command line, and analyse the result.
 
-    Both stop at the first error, as they do for anyone; the run fails when the command exits non-zero.
+    All three stop at the first error, as they do for anyone: the API raises, the commands exit non-zero, and the
+    run fails. The API is the engine the papermill command runs, without the command's ~4 s of start-up.
     nbconvert cannot inject parameters, so a copy with papermill's parameters cell is executed instead.
     """
+    if tool not in TOOLS:
+        raise ValueError(f"tool must be one of {', '.join(TOOLS)}, not {tool!r}")
     nb = nbformat.read(path, as_version=4)
     validate_parameters(nb, params, path.name)
     out_path.parent.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    if tool == "papermill":
+        failure = _papermill_api(path, out_path, params, timeout, kernel_name)
+    else:
+        failure = _run_command(tool, nb, path, out_path, params, timeout, kernel_name)
+    seconds = time.perf_counter() - start
+    if not out_path.exists():
+        return Run(path.name, seconds, failure=failure or f"{tool} wrote no output notebook")
+    run = analyse(nbformat.read(out_path, as_version=4), path.name, seconds)
+    run.failure = failure
+    return run
+
+
+def _papermill_api(path: Path, out_path: Path, params: dict[str, Any], timeout: int, kernel: str) -> str:
+    """Execute with papermill.execute_notebook; return '' or why it stopped."""
+    import papermill
+
+    try:
+        papermill.execute_notebook(str(path), str(out_path), parameters=params or None, kernel_name=kernel,
+                                   cwd=str(path.parent), execution_timeout=timeout, progress_bar=False,
+                                   log_output=False)
+    except papermill.PapermillExecutionError as err:
+        return f"papermill stopped at cell {err.cell_index}: {err.ename}: {err.evalue}"[:300]
+    except Exception as err:  # a dead kernel, a timeout, an unreadable notebook: papermill's own message
+        return f"papermill failed: {type(err).__name__}: {err}"[:300]
+    return ""
+
+
+def _run_command(tool: str, nb: nbformat.NotebookNode, path: Path, out_path: Path, params: dict[str, Any],
+                 timeout: int, kernel: str) -> str:
+    """Execute with the papermill or nbconvert command line; return '' or its exit status and last line."""
     source = path
     if tool == "nbconvert" and params:
         from papermill.parameterize import parameterize_notebook
@@ -168,17 +206,10 @@ def execute(path: Path, out_path: Path, params: dict[str, Any], *, timeout: int 
             cell.metadata.setdefault("tags", [])
         source = out_path.with_name(f"{out_path.stem}.in.ipynb")
         nbformat.write(parameterize_notebook(nb, params), source)
-    start = time.perf_counter()
-    proc = subprocess.run(_command(tool, source, out_path, params, timeout, kernel_name), cwd=path.parent,
+    proc = subprocess.run(_command(tool, source, out_path, params, timeout, kernel), cwd=path.parent,
                           capture_output=True, text=True)
-    seconds = time.perf_counter() - start
     tail = (proc.stderr.strip().splitlines() or [""])[-1][:300]
-    failure = f"{tool} exited {proc.returncode}: {tail}" if proc.returncode else ""
-    if not out_path.exists():
-        return Run(path.name, seconds, failure=failure or f"{tool} wrote no output notebook")
-    run = analyse(nbformat.read(out_path, as_version=4), path.name, seconds)
-    run.failure = failure
-    return run
+    return f"{tool} exited {proc.returncode}: {tail}" if proc.returncode else ""
 
 
 def sanitize(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:

@@ -2,6 +2,7 @@
 render anywhere, and a clear message when a notebook is opened without the course."""
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -97,19 +98,24 @@ def test_a_crashing_answer_is_shown_with_the_students_own_line():
     assert "helpers" not in result.message.split("of your cell")[0].split("\n")[-1]
 
 
-def test_nbval_checks_the_cells_tagged_nbval_check_output(tmp_path):
-    """The tag does what the comment did: a tagged cell whose committed output is wrong fails nbval --nbval-lax."""
+def test_nbval_checks_the_cells_tagged_nbval_check_output_and_the_recorder_keeps_what_it_ran(tmp_path):
+    """The tag does what the comment did: with --nbval-lax only the tagged cell whose committed output is wrong
+    fails; tests/nbval_record.py writes the outputs nbval saw, which test_notebooks judges."""
     nb = nbformat.v4.new_notebook()
     tagged = nbformat.v4.new_code_cell("print(6 * 7)", metadata={"tags": ["nbval-check-output"]}, execution_count=2)
     tagged.outputs = [nbformat.v4.new_output("stream", name="stdout", text="41\n")]
     untagged = nbformat.v4.new_code_cell("print(1)", execution_count=1)
     untagged.outputs = [nbformat.v4.new_output("stream", name="stdout", text="anything\n")]
-    for cells, want in (([untagged], 0), ([untagged, tagged], 1)):
-        nb.cells = cells
-        nbformat.write(nb, tmp_path / "t.ipynb")
-        proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
-                               "--nbval-lax", str(tmp_path / "t.ipynb")], cwd=tmp_path, capture_output=True, text=True)
-        assert proc.returncode == want, proc.stdout[-2000:]
+    nb.cells = [untagged, tagged]
+    nbformat.write(nb, tmp_path / "t.ipynb")
+    record = tmp_path / "executed.ipynb"
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "-p",
+                           "tests.nbval_record", "--nbval-lax", str(tmp_path / "t.ipynb")], cwd=ROOT,
+                          capture_output=True, text=True, env={**os.environ, "COURSE_NBVAL_RECORD": str(record)})
+    assert proc.returncode == 1 and "1 failed, 1 passed" in proc.stdout, proc.stdout[-2000:]
+    assert "t.ipynb::Cell 1" in proc.stdout  # the tagged cell, not the untagged one
+    ran = nbformat.read(record, as_version=4).cells
+    assert [c.outputs[0].text for c in ran] == ["1\n", "42\n"]  # the fresh outputs, not the committed ones
 
 
 def test_expect_error_accepts_the_wordings_of_several_torch_versions(capsys):

@@ -218,27 +218,37 @@ def _run_id(config: pytest.Config) -> str:
     return worker["testrunuid"] if worker else f"solo-{os.getpid()}"
 
 
-@pytest.fixture(scope="session")
-def batch(request):
-    """Grade the whole mixed batch once per test run (shared by xdist workers), with -j 2 and short timeouts."""
+# make test grades the everyday cases; make test-slow (CI) the hostile ones, each batch once per run
+CORE = ("perfect", "untouched", "partly_wrong", "not_json", "wrong_format", "syntax_error", "infinite_loop",
+        "calls_reference", "quiz_mixed")
+HOSTILE = ("huge_output", "memory_hog", "os_exit", "kernel_killed", "ignores_ctrl_c", "patched", "always_equal",
+           "pickle_payload", "escapes")
+
+
+def _graded(request, kind: str, students: tuple[str, ...]) -> dict:
+    """Grade one batch once per test run (shared by xdist workers), with -j 2 and short timeouts."""
     if not (SOLUTION.exists() and STUDENT.exists()):
         pytest.skip("solutions/01_tensors.ipynb and notebooks/01_tensors.ipynb do not exist yet")
     base = ROOT / "build" / "test" / "grade-batch"
     base.mkdir(parents=True, exist_ok=True)
-    tmp = base / _run_id(request.config)
+    run_id = _run_id(request.config)
+    tmp = base / f"{run_id}-{kind}"
     subs, out, done = tmp / "subs", tmp / "out", tmp / "stats.json"
     with open(base / f"{tmp.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # the first worker grades; the other waits and reads the results
         if not done.exists():
             for old in base.iterdir():  # earlier runs' batches
+                if old.name.startswith(run_id):
+                    continue
                 if old.is_dir():
                     shutil.rmtree(old, ignore_errors=True)
-                elif old.suffix == ".lock" and old.stem != tmp.name:
+                elif old.suffix == ".lock":
                     old.unlink(missing_ok=True)
-            tmp.mkdir()
-            _write(subs, _cases(tmp, out))
-            (subs / "stranger").mkdir()
-            (subs / "stranger" / "99_unknown.ipynb").write_bytes(SOLUTION.read_bytes())
+            tmp.mkdir(exist_ok=True)
+            _write(subs, {k: v for k, v in _cases(tmp, out).items() if k in students})
+            if kind == "core":
+                (subs / "stranger").mkdir()
+                (subs / "stranger" / "99_unknown.ipynb").write_bytes(SOLUTION.read_bytes())
             start = time.perf_counter()
             stats = grade(subs, out, jobs=2, limits=Limits(cell_timeout=CELL_TIMEOUT, notebook_timeout=120,
                                                             memory=2 << 30), unsandboxed=bool(probe_bwrap()))
@@ -250,6 +260,18 @@ def batch(request):
         by.setdefault(row["student"], {})[row["exercise"]] = row
     return {"stats": saved["stats"], "rows": by, "out": out, "subs": subs, "tmp": tmp, "seconds": saved["seconds"],
             "summary": list(csv.DictReader(io.StringIO((out / "summary.csv").read_text())))}
+
+
+@pytest.fixture(scope="session")
+def batch(request):
+    """The everyday submissions: right, untouched, partly wrong, malformed, a syntax error, a loop, quiz answers."""
+    return _graded(request, "core", CORE)
+
+
+@pytest.fixture(scope="session")
+def hostile_batch(request):
+    """Submissions that attack the grader: floods, memory, exits and kills, patches, payloads, escapes."""
+    return _graded(request, "hostile", HOSTILE)
 
 
 def _cmdline(pid: str) -> bytes:
@@ -292,7 +314,18 @@ def _split(at: str, before: str, after: str) -> dict[str, str]:
 
 @pytest.mark.notebook
 def test_batch_finished_and_left_no_process(batch):
-    assert batch["stats"]["graded"] == len(batch["rows"]) - 3  # not_json, wrong_format, stranger need no kernel
+    _finished_and_left_nothing(batch, kernel_free=3)  # not_json, wrong_format, stranger need no kernel
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_hostile_batch_finished_and_left_no_process(hostile_batch):
+    _finished_and_left_nothing(hostile_batch, kernel_free=0)
+
+
+def _finished_and_left_nothing(batch: dict, kernel_free: int) -> None:
+    """Every submission that needs a kernel was graded, and no process of the run is left."""
+    assert batch["stats"]["graded"] == len(batch["rows"]) - kernel_free
     # only this run's processes count: its kernels carry the run's marker (or run as its users), and the
     # escaping daemons carry this test process's pid
     assert not marked_processes(batch["stats"]["run"]), "a grading kernel of this run is still running"
@@ -330,57 +363,65 @@ def test_infinite_loop_in_a_function_times_out_that_exercise(batch):
     _expect(batch, "infinite_loop", {**_all("correct"), _specs()[2].name: "timeout"})
 
 
+@pytest.mark.slow
 @pytest.mark.notebook
-def test_huge_output_stops_the_submission(batch):
-    _expect(batch, "huge_output", _split(_specs()[4].name, "correct", "error"))
-    assert "output" in batch["rows"]["huge_output"][_specs()[-1].name]["message"]
+def test_huge_output_stops_the_submission(hostile_batch):
+    _expect(hostile_batch, "huge_output", _split(_specs()[4].name, "correct", "error"))
+    assert "output" in hostile_batch["rows"]["huge_output"][_specs()[-1].name]["message"]
 
 
+@pytest.mark.slow
 @pytest.mark.notebook
-def test_memory_hog_hits_the_cap_and_the_rest_runs(batch):
-    _expect(batch, "memory_hog", _all("correct"))
+def test_memory_hog_hits_the_cap_and_the_rest_runs(hostile_batch):
+    _expect(hostile_batch, "memory_hog", _all("correct"))
 
 
+@pytest.mark.slow
 @pytest.mark.notebook
-def test_os_exit_and_kill_cost_the_rest_of_the_submission(batch):
+def test_os_exit_and_kill_cost_the_rest_of_the_submission(hostile_batch):
     for student in ("os_exit", "kernel_killed"):
-        _expect(batch, student, _split(_specs()[4].name, "correct", "error"))
-        assert "died" in batch["rows"][student][_specs()[-1].name]["message"]
+        _expect(hostile_batch, student, _split(_specs()[4].name, "correct", "error"))
+        assert "died" in hostile_batch["rows"][student][_specs()[-1].name]["message"]
 
 
+@pytest.mark.slow
 @pytest.mark.notebook
-def test_cell_that_ignores_ctrl_c_is_killed(batch):
-    _expect(batch, "ignores_ctrl_c", _split(_specs()[4].name, "correct", "timeout"))
+def test_cell_that_ignores_ctrl_c_is_killed(hostile_batch):
+    _expect(hostile_batch, "ignores_ctrl_c", _split(_specs()[4].name, "correct", "timeout"))
 
 
+@pytest.mark.slow
 @pytest.mark.notebook
-def test_patched_torch_and_checks_module_get_no_points(batch):
-    _expect(batch, "patched", _all("incorrect"))
+def test_patched_torch_and_checks_module_get_no_points(hostile_batch):
+    _expect(hostile_batch, "patched", _all("incorrect"))
 
 
+@pytest.mark.slow
 @pytest.mark.notebook
-def test_objects_that_equal_everything_get_no_points(batch):
-    _expect(batch, "always_equal", _all("error"))
-    assert all("not plain data" in r["message"] for k, r in batch["rows"]["always_equal"].items()
+def test_objects_that_equal_everything_get_no_points(hostile_batch):
+    _expect(hostile_batch, "always_equal", _all("error"))
+    assert all("not plain data" in r["message"] for k, r in hostile_batch["rows"]["always_equal"].items()
                if not k.startswith(QUIZ))
 
 
+@pytest.mark.slow
 @pytest.mark.notebook
-def test_pickle_payload_is_never_unpickled(batch):
-    _expect(batch, "pickle_payload", _all("error"))
-    assert not (batch["tmp"] / PAYLOAD_MARKER).exists()
+def test_pickle_payload_is_never_unpickled(hostile_batch):
+    _expect(hostile_batch, "pickle_payload", _all("error"))
+    assert not (hostile_batch["tmp"] / PAYLOAD_MARKER).exists()
 
 
+@pytest.mark.slow
 @pytest.mark.notebook
-def test_kernel_cannot_write_the_output_or_read_solutions_and_imports_the_scratch_helpers(batch):
-    rows = batch["rows"]["escapes"]
-    assert "writer" not in batch["rows"]
+def test_kernel_cannot_write_the_output_or_read_solutions_and_imports_the_scratch_helpers(hostile_batch):
+    rows = hostile_batch["rows"]["escapes"]
+    assert "writer" not in hostile_batch["rows"]
     helpers_file = re.search(r"HELPERS=(\S+)", rows[_specs()[0].name]["message"]).group(1)
     assert "/course/helpers/" in helpers_file and not helpers_file.startswith(str(ROOT))
-    if batch["stats"]["isolation"] != "bwrap":
+    if hostile_batch["stats"]["isolation"] != "bwrap":
         pytest.skip("without bwrap the kernel can read and write any file the grader can")
-    _expect(batch, "escapes", _all("incorrect"))
-    assert not (batch["out"] / "hacked.txt").exists()
+    _expect(hostile_batch, "escapes", _all("incorrect"))
+    assert not (hostile_batch["out"] / "hacked.txt").exists()
     assert all("FileNotFoundError" in r["message"] for k, r in list(rows.items())[1:] if not k.startswith(QUIZ))
 
 

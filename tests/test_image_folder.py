@@ -43,6 +43,7 @@ def test_the_md5_is_recorded_in_one_place_only():
 
 
 @pytest.mark.skipif(not SAMPLE.is_dir(), reason="needs the CIFAR-10 sample (COURSE_CIFAR10_DIR)")
+@pytest.mark.slow
 def test_the_build_script_reproduces_the_archive_byte_for_byte(tmp_path):
     out = tmp_path / ARCHIVE
     proc = subprocess.run([sys.executable, "-m", "course.image_folder", "build", "--cifar", str(SAMPLE), "--out",

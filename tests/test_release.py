@@ -121,7 +121,7 @@ def test_handout_checks_accept_references_reject_mistakes_and_stubs(handout, tmp
 
 
 @pytest.mark.notebook
-@pytest.mark.parametrize("stem", ["03_shapes_and_broadcasting", "04_autograd"])
+@pytest.mark.parametrize("stem", ["03_shapes_and_broadcasting", pytest.param("04_autograd", marks=pytest.mark.slow)])
 def test_handout_notebook_runs_to_the_end_with_library_stand_ins(handout, stem, tmp_path):
     """Every later cell runs although no exercise is solved; the stand-ins say what they are."""
     nb = nbformat.read(handout / "notebooks" / f"{stem}.ipynb", as_version=4)
