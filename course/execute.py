@@ -155,8 +155,8 @@ TOOLS = ("papermill", "papermill-cli", "nbconvert")
 def execute(path: Path, out_path: Path, params: dict[str, Any], *, timeout: int = 600,
             kernel_name: str = "python3", tool: str = "papermill", save_every_cell: bool = True) -> Run:
     """Run a notebook with papermill's Python API (in this process) or a plain papermill / nbconvert command line;
-    analyse the result. All three stop at the first error, as they do for anyone: the API raises, the commands exit non-zero, and the
-    run fails. The API is the engine the papermill command runs, without the command's ~4 s of start-up.
+    analyse the result. All three stop at the first error, as they do for anyone: the API raises, the commands
+    exit non-zero, and the run fails. The API is the engine of the papermill command, without its ~4 s start-up.
     nbconvert cannot inject parameters, so a copy with papermill's parameters cell is executed instead.
     save_every_cell=False asks the API to write out_path once at the end instead of before and after every cell
     (papermill's request_save_on_cell_execute: about 30 ms a save, 2 saves a cell; the tests need only the end).
