@@ -155,12 +155,10 @@ TOOLS = ("papermill", "papermill-cli", "nbconvert")
 def execute(path: Path, out_path: Path, params: dict[str, Any], *, timeout: int = 600,
             kernel_name: str = "python3", tool: str = "papermill", save_every_cell: bool = True) -> Run:
     """Run a notebook with papermill's Python API (in this process) or a plain papermill / nbconvert command line;
-    analyse the result. All three stop at the first error, as they do for anyone: the API raises, the commands
-    exit non-zero, and the run fails. The API is the engine of the papermill command, without its ~4 s start-up.
-    nbconvert cannot inject parameters, so a copy with papermill's parameters cell is executed instead.
-    save_every_cell=False asks the API to write out_path once at the end instead of before and after every cell
-    (papermill's request_save_on_cell_execute: about 30 ms a save, 2 saves a cell; the tests need only the end).
-    """
+    analyse the result. All three stop at the first error, as they do for anyone (the API raises, the commands
+    exit non-zero). The API is the papermill command's engine without its ~4 s start-up; save_every_cell=False has
+    it write out_path once at the end, not before and after every cell (request_save_on_cell_execute, ~30 ms a save).
+    nbconvert cannot inject parameters, so a copy with papermill's parameters cell is executed instead."""
     if tool not in TOOLS:
         raise ValueError(f"tool must be one of {', '.join(TOOLS)}, not {tool!r}")
     nb = nbformat.read(path, as_version=4)
@@ -183,7 +181,6 @@ def _papermill_api(path: Path, out_path: Path, params: dict[str, Any], timeout: 
                    save_every_cell: bool) -> str:
     """Execute with papermill.execute_notebook; return '' or why it stopped."""
     import papermill
-
     try:
         papermill.execute_notebook(str(path), str(out_path), parameters=params or None, kernel_name=kernel,
                                    cwd=str(path.parent), execution_timeout=timeout, progress_bar=False,
@@ -195,18 +192,22 @@ def _papermill_api(path: Path, out_path: Path, params: dict[str, Any], timeout: 
     return ""
 
 
+def parameterized(nb: nbformat.NotebookNode, params: dict[str, Any]) -> nbformat.NotebookNode:
+    """nb with papermill's injected-parameters cell, as the papermill command makes it (changes nb's metadata)."""
+    from papermill.parameterize import parameterize_notebook
+    nb.metadata.setdefault("papermill", {})  # parameterize_notebook expects papermill's metadata and cell tags
+    for cell in nb.cells:
+        cell.metadata.setdefault("tags", [])
+    return parameterize_notebook(nb, params) if params else nb
+
+
 def _run_command(tool: str, nb: nbformat.NotebookNode, path: Path, out_path: Path, params: dict[str, Any],
                  timeout: int, kernel: str) -> str:
     """Execute with the papermill or nbconvert command line; return '' or its exit status and last line."""
     source = path
     if tool == "nbconvert" and params:
-        from papermill.parameterize import parameterize_notebook
-
-        nb.metadata.setdefault("papermill", {})
-        for cell in nb.cells:
-            cell.metadata.setdefault("tags", [])
         source = out_path.with_name(f"{out_path.stem}.in.ipynb")
-        nbformat.write(parameterize_notebook(nb, params), source)
+        nbformat.write(parameterized(nb, params), source)
     proc = subprocess.run(_command(tool, source, out_path, params, timeout, kernel), cwd=path.parent,
                           capture_output=True, text=True)
     tail = (proc.stderr.strip().splitlines() or [""])[-1][:300]

@@ -245,7 +245,9 @@ def _graded(request, kind: str, students: tuple[str, ...]) -> dict:
                 elif old.suffix == ".lock":
                     old.unlink(missing_ok=True)
             tmp.mkdir(exist_ok=True)
-            _write(subs, {k: v for k, v in _cases(tmp, out).items() if k in students})
+            cases = _cases(tmp, out)
+            assert set(cases) == set(CORE) | set(HOSTILE), "a case of _cases() is in neither CORE nor HOSTILE"
+            _write(subs, {k: v for k, v in cases.items() if k in students})
             if kind == "core":
                 (subs / "stranger").mkdir()
                 (subs / "stranger" / "99_unknown.ipynb").write_bytes(SOLUTION.read_bytes())

@@ -9,11 +9,10 @@ import time
 from pathlib import Path
 
 import nbformat
-from papermill.parameterize import parameterize_notebook
 import pytest
 
 from helpers import notebook_format
-from course.execute import Run, analyse, execute, smoke_parameters, validate_parameters
+from course.execute import Run, analyse, execute, parameterized, smoke_parameters, validate_parameters
 from tests.conftest import BUILD, ROOT, TEST_DEVICE
 from tests.nbval_record import RECORD
 
@@ -48,12 +47,10 @@ def nbval_run(name: str, params: dict) -> tuple[subprocess.CompletedProcess, Run
     outputs; on a GPU none are, since GPU outputs differ legitimately) and analyse the notebook it executed."""
     nb = nbformat.read(ROOT / "solutions" / f"{name}.ipynb", as_version=4)
     validate_parameters(nb, params, name)
-    nb.metadata.setdefault("papermill", {})  # parameterize_notebook expects papermill's metadata
+    nb = parameterized(nb, params)
     for cell in nb.cells:
-        tags = cell.metadata.setdefault("tags", [])
-        if TEST_DEVICE != "cpu" and CHECK_OUTPUT_TAG in tags:
-            tags.remove(CHECK_OUTPUT_TAG)
-    nb = parameterize_notebook(nb, params) if params else nb
+        if TEST_DEVICE != "cpu" and CHECK_OUTPUT_TAG in cell.metadata.get("tags", []):
+            cell.metadata.tags.remove(CHECK_OUTPUT_TAG)
     copy, record = BUILD / "nbval" / f"{name}.ipynb", BUILD / "nbval" / f"{name}.executed.ipynb"
     copy.parent.mkdir(parents=True, exist_ok=True)
     record.unlink(missing_ok=True)
